@@ -1,0 +1,52 @@
+# Portail: the two commands are `make run` and `make test`; everything else is a step of theirs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help install protos run test test-unit test-integration bench lint fmt buf-lint clean
+
+help:
+	@echo "make run    start the whole suite locally with demo data"
+	@echo "make test   install what is needed and run every test"
+	@echo "make lint   ruff + buf lint;  make fmt   format;  make bench   benchmarks"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+protos: $(STAMP)
+	$(PY) tools/gen_protos.py
+
+run: protos
+	$(PY) -m deploy.local.run
+
+test: protos
+	$(PY) -m pytest
+
+test-unit: protos
+	$(PY) -m pytest tests/unit
+
+test-integration: protos
+	$(PY) -m pytest tests/integration tests/e2e
+
+bench: protos
+	$(PY) -m pytest tests/bench --benchmark-only -p no:cacheprovider
+
+lint: protos
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+buf-lint:
+	cd protos && npx --yes @bufbuild/buf lint
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf portal var .pytest_cache

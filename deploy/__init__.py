@@ -1,0 +1,1 @@
+"""Deployment: local launcher (make run) and Kubernetes manifests."""

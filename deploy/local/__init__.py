@@ -1,0 +1,1 @@
+"""Local launcher: what make run starts."""

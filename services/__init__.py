@@ -1,0 +1,1 @@
+"""Portail services: one package per service, each with its own database."""

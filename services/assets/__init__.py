@@ -1,0 +1,1 @@
+"""The assets service: its protos and implementation arrive with their issue."""

@@ -1,0 +1,1 @@
+"""The billing service: its protos and implementation arrive with their issue."""

@@ -1,0 +1,1 @@
+"""The fleet service: its protos and implementation arrive with their issue."""

@@ -1,0 +1,1 @@
+"""The ordering service: its protos and implementation arrive with their issue."""
