@@ -48,11 +48,17 @@ class InvalidArgument(DomainError):
     code: str = "INVALID_ARGUMENT"
 
     @classmethod
-    def for_field(cls, field_name: str, description: str, reason: str = "INVALID_FIELD") -> InvalidArgument:
-        return cls(reason, f"{field_name}: {description}", [FieldViolation(field_name, description)])
+    def for_field(
+        cls, field_name: str, description: str, reason: str = "INVALID_FIELD"
+    ) -> InvalidArgument:
+        return cls(
+            reason, f"{field_name}: {description}", [FieldViolation(field_name, description)]
+        )
 
     @classmethod
-    def for_fields(cls, violations: list[FieldViolation], reason: str = "INVALID_FIELDS") -> InvalidArgument:
+    def for_fields(
+        cls, violations: list[FieldViolation], reason: str = "INVALID_FIELDS"
+    ) -> InvalidArgument:
         summary = "; ".join(f"{v.field}: {v.description}" for v in violations[:5])
         more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
         return cls(reason, f"invalid request: {summary}{more}", list(violations))

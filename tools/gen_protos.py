@@ -20,7 +20,7 @@ STAMP = ROOT / "portal" / ".generated"
 
 def _googleapis_include() -> Path:
     # googleapis-common-protos ships the .proto files next to its modules.
-    return Path(list(google.api.__path__)[0]).parent.parent
+    return Path(next(iter(google.api.__path__))).parent.parent
 
 
 def _grpc_tools_include() -> Path:

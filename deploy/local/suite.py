@@ -1,0 +1,147 @@
+"""Starts the whole suite as `make run` does: NATS (unless PORTAL_NATS_URL is
+set), each service and the gateway as processes, on embedded defaults. The
+end-to-end and fault tests use the same class, so what they test is what a
+newcomer runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from deploy.local.natsserver import NatsServer, free_port, wait_for_port
+from portal_runtime.config import DEFAULT_PORTS
+from portal_runtime.tokens import generate_keypair
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The services that exist so far; the others arrive with their issues.
+SERVICES = ["identity", "notifications"]
+
+
+class Suite:
+    def __init__(
+        self,
+        var_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        random_ports: bool = False,
+        services: list[str] | None = None,
+    ) -> None:
+        self.var_dir = var_dir.resolve()
+        self.services = services or list(SERVICES)
+        self.base_env = {**os.environ, **(env or {})}
+        self.random_ports = random_ports
+        self.nats: NatsServer | None = None
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.env: dict[str, str] = {}
+        self.logs_dir = self.var_dir / "logs"
+
+    # -- configuration -------------------------------------------------------
+    def _configure(self) -> None:
+        env = dict(self.base_env)
+        env["PORTAL_VAR_DIR"] = str(self.var_dir)
+        env.setdefault(
+            "PORTAL_JWT_PRIVATE_KEY_FILE", str(self.var_dir / "keys" / "jwt-private.pem")
+        )
+        env.setdefault("PORTAL_JWT_PUBLIC_KEY_FILE", str(self.var_dir / "keys" / "jwt-public.pem"))
+        env.setdefault("PORTAL_MAILBOX_DIR", str(self.var_dir / "mailbox"))
+        for name in self.services:
+            default = f"127.0.0.1:{free_port() if self.random_ports else DEFAULT_PORTS[name]}"
+            env.setdefault(f"PORTAL_{name.upper()}_ADDR", default)
+        gateway_port = free_port() if self.random_ports else 8080
+        env.setdefault("PORTAL_GATEWAY_ADDR", f"127.0.0.1:{gateway_port}")
+        env.setdefault("PORTAL_WEB_URL", f"http://{env['PORTAL_GATEWAY_ADDR']}")
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self.env = env
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.env['PORTAL_GATEWAY_ADDR']}"
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self, timeout: float = 60.0) -> Suite:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        self._configure()
+        private = Path(self.env["PORTAL_JWT_PRIVATE_KEY_FILE"])
+        public = Path(self.env["PORTAL_JWT_PUBLIC_KEY_FILE"])
+        if not private.exists() or not public.exists():
+            generate_keypair(private, public)
+        if "PORTAL_NATS_URL" not in self.base_env:
+            port = (
+                free_port()
+                if self.random_ports
+                else int(self.base_env.get("PORTAL_NATS_PORT", free_port()))
+            )
+            self.nats = NatsServer(
+                self.var_dir / "jetstream", port=port, log_file=self.logs_dir / "nats.log"
+            ).start()
+            self.env["PORTAL_NATS_URL"] = self.nats.url
+        for name in self.services:
+            self.start_service(name)
+        self.start_gateway()
+        self.wait_ready(timeout)
+        return self
+
+    def _spawn(self, name: str, module: str) -> None:
+        log = open(self.logs_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.procs[name] = subprocess.Popen(  # noqa: S603 - our own modules
+            [sys.executable, "-m", module],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def start_service(self, name: str) -> None:
+        self._spawn(name, f"services.{name}")
+
+    def start_gateway(self) -> None:
+        self._spawn("gateway", "gateway")
+        port = int(self.env["PORTAL_GATEWAY_ADDR"].rsplit(":", 1)[1])
+        wait_for_port(port, timeout=30)
+
+    def stop_process(self, name: str, *, kill: bool = False, timeout: float = 25.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    log_file = self.logs_dir / f"{name}.log"
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_file}")
+            try:
+                answer = httpx.get(f"{self.gateway_url}/readyz", timeout=2)
+                if answer.status_code == 200:
+                    return
+                last = answer.text
+            except httpx.HTTPError as exc:
+                last = str(exc)
+            time.sleep(0.2)
+        raise TimeoutError(f"the suite is not ready after {timeout}s: {last}")
+
+    def stop(self) -> None:
+        # Gateway first (no new calls), then services (they drain and flush
+        # their outbox), then NATS.
+        if "gateway" in self.procs:
+            self.stop_process("gateway")
+        for name in list(self.procs):
+            self.stop_process(name)
+        if self.nats is not None:
+            self.nats.stop()

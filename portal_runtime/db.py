@@ -1,0 +1,159 @@
+"""One database per service: an async SQLAlchemy engine on SQLite (default) or
+PostgreSQL, transactions, and the runtime's own tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    make_url,
+)
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+# The runtime's tables live in every service's schema (copied into the service's
+# MetaData by add_runtime_tables, so its migrations create them); runtime code
+# queries them through these Table objects.
+RUNTIME_METADATA = MetaData()
+
+outbox_table = Table(
+    "outbox",
+    RUNTIME_METADATA,
+    Column("id", String(64), primary_key=True),  # the event id, also Nats-Msg-Id
+    Column("subject", String(200), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON object
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+)
+
+inbox_table = Table(
+    "inbox",
+    RUNTIME_METADATA,
+    Column("consumer", String(200), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+dead_letters_table = Table(
+    "dead_letters",
+    RUNTIME_METADATA,
+    Column("id", String(64), primary_key=True),
+    Column("consumer", String(200), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("deliveries", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+idempotency_table = Table(
+    "idempotency_keys",
+    RUNTIME_METADATA,
+    Column("scope", String(300), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # IN_FLIGHT | DONE
+    Column("response", LargeBinary, nullable=True),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+
+def add_runtime_tables(metadata: MetaData) -> None:
+    """Adds the outbox, inbox, dead-letter and idempotency tables to a service's
+    schema so that its migrations own them like any other table."""
+    for table in RUNTIME_METADATA.tables.values():
+        if table.name not in metadata.tables:
+            table.to_metadata(metadata)
+
+
+def async_url(url: str) -> str:
+    """`sqlite:///x.db` / `postgresql://...` -> the async driver's URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False))
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict = {"echo": echo, "pool_pre_ping": True}
+        if self.dialect == "sqlite":
+            db_path = parsed.database
+            if db_path and db_path != ":memory:":
+                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
+        if self.dialect == "sqlite":
+            _serialize_sqlite_writers(self.engine)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._after_commit: list[Callable[[AsyncSession], None]] = []
+
+    def on_commit(self, callback: Callable[[AsyncSession], None]) -> None:
+        """Called after each committed transaction (e.g. to wake the relay)."""
+        self._after_commit.append(callback)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            async with session.begin():
+                yield session
+            for callback in self._after_commit:
+                callback(session)
+
+    async def migrate(self, script_location: Path) -> None:
+        from portal_runtime.migrations import upgrade_head
+
+        async with self.engine.connect() as conn:
+            await conn.run_sync(upgrade_head, script_location)
+            await conn.commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
+    # SQLite allows one writer; a deferred transaction that later wants to write
+    # fails at once with SQLITE_BUSY instead of waiting. BEGIN IMMEDIATE takes
+    # the write lock up front, so the busy timeout applies and callers queue.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

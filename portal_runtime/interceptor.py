@@ -1,0 +1,100 @@
+"""The one server interceptor: trace span, token + declared policy check,
+idempotency, and domain-error mapping for every unary RPC of the suite."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import descriptor_pool, message_factory
+from opentelemetry import trace
+from opentelemetry.propagate import extract
+
+from portal_runtime.auth import authorize, bind_call
+from portal_runtime.db import Database
+from portal_runtime.error_mapping import internal_status, to_status
+from portal_runtime.errors import DomainError
+from portal_runtime.idempotency import run_idempotent
+from portal_runtime.policy import policy_for_path
+from portal_runtime.tokens import TokenVerifier
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class PortalInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, verifier: TokenVerifier, db: Database) -> None:
+        self.verifier = verifier
+        self.db = db
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        policy = policy_for_path(details.method)
+        if handler is None or policy is None or handler.unary_unary is None:
+            return handler  # health, reflection: not ours
+        response_type = _response_type(details.method)
+        inner = handler.unary_unary
+        method = details.method
+
+        async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            metadata = {
+                k.lower(): v for k, v in context.invocation_metadata() or () if isinstance(v, str)
+            }
+            started = time.perf_counter()
+            with tracer.start_as_current_span(
+                method, context=extract(metadata), kind=trace.SpanKind.SERVER
+            ) as span:
+                try:
+                    principal = authorize(policy, metadata, self.verifier)
+                    bind_call(principal, metadata)
+                    key = metadata.get("idempotency-key", "")
+                    if policy.idempotent and key:
+                        scope = f"{method}|{principal.user_id if principal else '-'}|" + (
+                            principal.entity_id if principal else "-"
+                        )
+                        return await run_idempotent(
+                            self.db,
+                            scope=scope,
+                            key=key,
+                            request=request,
+                            response_type=response_type,
+                            call=lambda: inner(request, context),
+                        )
+                    return await inner(request, context)
+                except DomainError as error:
+                    span.set_attribute("portal.error.reason", error.reason)
+                    log.info(
+                        "%s refused: %s",
+                        method,
+                        error.reason,
+                        extra={"request_id": metadata.get("x-request-id", "")},
+                    )
+                    await context.abort_with_status(to_status(error))
+                except grpc.aio.AbortError:
+                    raise
+                except Exception:
+                    log.exception(
+                        "%s failed", method, extra={"request_id": metadata.get("x-request-id", "")}
+                    )
+                    await context.abort_with_status(internal_status())
+                finally:
+                    log.debug("%s in %.1f ms", method, (time.perf_counter() - started) * 1000)
+
+        return grpc.unary_unary_rpc_method_handler(
+            behavior,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _response_type(full_method: str) -> type:
+    service_name, method_name = full_method.lstrip("/").split("/", 1)
+    service = descriptor_pool.Default().FindServiceByName(service_name)
+    return message_factory.GetMessageClass(service.methods_by_name[method_name].output_type)

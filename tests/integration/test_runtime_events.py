@@ -1,0 +1,182 @@
+"""The outbox, the relay and the consumers against a real nats-server and real
+databases: nothing lost when NATS is down, nothing applied twice."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from deploy.local.natsserver import NatsServer
+from portal.ordering.v1 import events_pb2
+from portal_runtime.bus import Bus
+from portal_runtime.consumer import EventConsumer
+from portal_runtime.db import Database, add_runtime_tables, outbox_table
+from portal_runtime.outbox import OutboxRelay, add_event, new_event
+from tests.support.databases import database_kinds, database_url, drop_postgres_database
+
+metadata = MetaData()
+applied = Table(
+    "applied",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("times", Integer, nullable=False),
+)
+add_runtime_tables(metadata)
+
+
+@pytest.fixture(params=database_kinds())
+async def db(request, tmp_path: Path):
+    url = database_url(request.param, tmp_path, "runtime")
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield database
+    await database.dispose()
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+async def _wait_for(predicate, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def _count_applied(db: Database) -> int:
+    async with db.transaction() as session:
+        return (await session.execute(select(func.count()).select_from(applied))).scalar_one()
+
+
+async def _record(session, event: events_pb2.OrderPaid) -> None:
+    row = (
+        await session.execute(select(applied).where(applied.c.order_id == event.order_id))
+    ).first()
+    if row is None:
+        await session.execute(insert(applied).values(order_id=event.order_id, times=1))
+    else:
+        await session.execute(
+            applied.update().where(applied.c.order_id == event.order_id).values(times=row.times + 1)
+        )
+
+
+async def test_events_wait_while_nats_is_down_and_are_applied_once(db: Database, tmp_path: Path):
+    nats = NatsServer(tmp_path / "js")  # not started yet: NATS is down
+    bus = Bus(nats.url, name="test")
+    relay = OutboxRelay(db, bus, poll_seconds=0.1)
+    consumer = EventConsumer(
+        service="test", db=db, bus=bus, event_type=events_pb2.OrderPaid, handler=_record
+    )
+    stop = asyncio.Event()
+    bus.start()
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
+    try:
+        for i in range(5):
+            async with db.transaction() as session:
+                await add_event(
+                    session, new_event(events_pb2.OrderPaid, entity_id="e1", order_id=f"o{i}")
+                )
+        await asyncio.sleep(0.5)
+        async with db.transaction() as session:
+            unsent = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(outbox_table)
+                    .where(outbox_table.c.sent_at.is_(None))
+                )
+            ).scalar_one()
+        assert unsent == 5, "events wait in the outbox while NATS is down"
+
+        nats.start()
+
+        async def all_applied() -> bool:
+            return await _count_applied(db) == 5
+
+        await _wait_for(all_applied)
+
+        # NATS restarts mid-flow: the next events still arrive, once.
+        nats.stop()
+        async with db.transaction() as session:
+            await add_event(session, new_event(events_pb2.OrderPaid, entity_id="e1", order_id="o5"))
+        await asyncio.sleep(0.3)
+        nats.start()
+
+        async def six_applied() -> bool:
+            return await _count_applied(db) == 6
+
+        await _wait_for(six_applied, timeout=30)
+        async with db.transaction() as session:
+            times = (await session.execute(select(applied.c.times))).scalars().all()
+        assert set(times) == {1}
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bus.close()
+        nats.stop()
+
+
+async def test_a_redelivered_event_does_nothing(db: Database, tmp_path: Path):
+    nats = NatsServer(tmp_path / "js").start()
+    bus = Bus(nats.url, name="test")
+    bus.start()
+    await bus.connected.wait()
+    consumer = EventConsumer(
+        service="test", db=db, bus=bus, event_type=events_pb2.OrderPaid, handler=_record
+    )
+    try:
+        event = new_event(events_pb2.OrderPaid, entity_id="e1", order_id="dup")
+        assert await consumer._apply(event.event_id, event) is True
+        assert await consumer._apply(event.event_id, event) is False
+        assert await _count_applied(db) == 1
+    finally:
+        await bus.close()
+        nats.stop()
+
+
+async def test_a_poison_event_goes_to_the_dead_letters(db: Database, tmp_path: Path):
+    from portal_runtime.db import dead_letters_table
+
+    nats = NatsServer(tmp_path / "js").start()
+    bus = Bus(nats.url, name="test")
+    relay = OutboxRelay(db, bus, poll_seconds=0.1)
+
+    async def explode(session, event) -> None:
+        raise RuntimeError("cannot handle this one")
+
+    consumer = EventConsumer(
+        service="poison",
+        db=db,
+        bus=bus,
+        event_type=events_pb2.OrderPaid,
+        handler=explode,
+        max_deliveries=2,
+    )
+    stop = asyncio.Event()
+    bus.start()
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
+    try:
+        async with db.transaction() as session:
+            await add_event(
+                session, new_event(events_pb2.OrderPaid, entity_id="e1", order_id="bad")
+            )
+
+        async def dead_lettered() -> bool:
+            async with db.transaction() as session:
+                rows = (await session.execute(select(dead_letters_table))).all()
+            return len(rows) == 1 and "cannot handle" in rows[0].error
+
+        await _wait_for(dead_lettered, timeout=20)
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bus.close()
+        nats.stop()
