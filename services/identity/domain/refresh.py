@@ -1,0 +1,81 @@
+"""Sessions and refresh-token families.
+
+A login starts a session family (its id is the access token's `sid`). Each
+refresh rotates the refresh token: the presented one is marked rotated and a new
+one of the same family is returned. Presenting a rotated token again means it
+leaked (or a client replayed it): the whole family is revoked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from portal_runtime.errors import Unauthenticated
+
+REFRESH_TTL = timedelta(days=30)
+FIRST_LOGIN_TTL_SECONDS = 600
+DEFAULT_ACCESS_TTL_SECONDS = 900
+
+REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"  # noqa: S105 - error reason
+REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"  # noqa: S105 - error reason
+SESSION_REVOKED = "SESSION_REVOKED"
+
+
+class RefreshOutcome(Enum):
+    ROTATE = "rotate"
+    REUSED = "reused"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class StoredRefreshToken:
+    id: str
+    family_id: str
+    user_id: str
+    entity_id: str
+    expires_at: datetime
+    rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+    family_revoked_at: datetime | None = None
+
+
+def classify_refresh(token: StoredRefreshToken | None, now: datetime) -> RefreshOutcome:
+    """What to do with a presented refresh token. A rotated token is reuse even
+    when it has expired since: the family is revoked either way."""
+    if token is None or token.revoked_at is not None or token.family_revoked_at is not None:
+        return RefreshOutcome.INVALID
+    if token.rotated_at is not None:
+        return RefreshOutcome.REUSED
+    if now >= token.expires_at:
+        return RefreshOutcome.INVALID
+    return RefreshOutcome.ROTATE
+
+
+def refresh_error(outcome: RefreshOutcome) -> Unauthenticated:
+    if outcome is RefreshOutcome.REUSED:
+        return Unauthenticated(
+            REFRESH_TOKEN_REUSED, "this refresh token was already used; the session has been ended"
+        )
+    return Unauthenticated(REFRESH_TOKEN_INVALID, "the refresh token is invalid or expired")
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What identity checks about an access token's session on its own methods
+    (other services rely on the short access-token lifetime instead)."""
+
+    family_revoked: bool
+    user_active: bool
+    sessions_valid_after: int  # epoch seconds; tokens issued before are void
+
+
+def ensure_session_alive(state: SessionState | None, issued_at: int) -> None:
+    if (
+        state is None
+        or state.family_revoked
+        or not state.user_active
+        or issued_at < state.sessions_valid_after
+    ):
+        raise Unauthenticated(SESSION_REVOKED, "this session has ended; log in again")
