@@ -1,0 +1,84 @@
+"""Demo data, loaded once by `make run` through the public API (so it also
+proves the flows work): an activated demo customer, a second customer left to
+activate by hand, and the bootstrap operator."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+OPERATOR_EMAIL = "operator@portail.localhost"
+OPERATOR_PASSWORD = "Operator-Demo-2026!"  # noqa: S105 - documented demo value
+MANAGER_EMAIL = "manager@acme.example"
+MANAGER_PASSWORD = "Acme-Demo-2026!"  # noqa: S105 - documented demo value
+DEMO_ACCOUNT = {
+    "name": "Acme Restauration",
+    "clientNumber": "C100001",
+    "contractNumber": "CT-2026-0001",
+    "contractLabel": "Titres-restaurant",
+    "language": "fr",
+    "manager": {"email": MANAGER_EMAIL, "firstName": "Alice", "lastName": "Martin"},
+}
+PENDING_ACCOUNT = {
+    "name": "Bistro Durand",
+    "clientNumber": "C100002",
+    "contractNumber": "CT-2026-0002",
+    "contractLabel": "Titres-restaurant",
+    "language": "en",
+    "manager": {"email": "owner@bistro-durand.example", "firstName": "Paul", "lastName": "Durand"},
+}
+
+
+def login(client: httpx.Client, login_name: str, password: str) -> str:
+    answer = client.post("/v1/auth/login", json={"login": login_name, "password": password})
+    answer.raise_for_status()
+    return answer.json()["accessToken"]
+
+
+def wait_for_link(
+    client: httpx.Client, operator_token: str, recipient: str, template: str, timeout: float = 30
+) -> str:
+    """The token carried by the newest e-mail of that template to that recipient."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = client.get(
+            "/v1/admin/messages",
+            params={"recipient": recipient},
+            headers={"Authorization": f"Bearer {operator_token}"},
+        )
+        answer.raise_for_status()
+        for message in answer.json()["messages"]:
+            if message["template"] == template and message["links"]:
+                return parse_qs(urlparse(message["links"][0]).query)["token"][0]
+        time.sleep(0.2)
+    raise TimeoutError(f"no {template} e-mail to {recipient} after {timeout}s")
+
+
+def seed(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        operator = login(client, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+        auth = {"Authorization": f"Bearer {operator}"}
+        for account in (DEMO_ACCOUNT, PENDING_ACCOUNT):
+            answer = client.post("/v1/admin/accounts", json=account, headers=auth)
+            if answer.status_code != 409:  # already there from an earlier run
+                answer.raise_for_status()
+        # Activate the demo customer the way a customer would.
+        client.post(
+            "/v1/auth/activation:request",
+            json={
+                "clientNumber": DEMO_ACCOUNT["clientNumber"],
+                "contractNumber": DEMO_ACCOUNT["contractNumber"],
+            },
+        ).raise_for_status()
+        token = wait_for_link(client, operator, MANAGER_EMAIL, "activation")
+        client.post(
+            "/v1/auth/activation:confirm",
+            json={
+                "token": token,
+                "clientNumber": DEMO_ACCOUNT["clientNumber"],
+                "contractNumber": DEMO_ACCOUNT["contractNumber"],
+                "password": MANAGER_PASSWORD,
+            },
+        ).raise_for_status()

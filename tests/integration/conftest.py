@@ -1,0 +1,54 @@
+"""One running suite (real services as processes, a real nats-server, real
+SQLite, and PostgreSQL too when PORTAL_TEST_POSTGRES_URL is set) shared by the
+integration tests, driven through the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deploy.local.suite import SERVICES, Suite
+from tests.support.api import Api
+from tests.support.databases import create_postgres_database, database_kinds, drop_postgres_database
+
+OPERATOR_EMAIL = "ops@portail.test"
+OPERATOR_PASSWORD = "Operator-Test-Password-1"
+
+# Short link lifetimes let the tests see expiry without waiting hours.
+TEST_ACTIVATION_TTL_SECONDS = 6
+
+
+@pytest.fixture(scope="session", params=database_kinds())
+def suite(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    var_dir: Path = tmp_path_factory.mktemp(f"suite-{request.param}")
+    env = {
+        "PORTAL_BOOTSTRAP_OPERATOR_EMAIL": OPERATOR_EMAIL,
+        "PORTAL_BOOTSTRAP_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+        "PORTAL_GATEWAY_AUTH_RATE_LIMIT": "10000/minute",
+        "PORTAL_ACTIVATION_TTL_SECONDS": str(TEST_ACTIVATION_TTL_SECONDS),
+        "PORTAL_NOTIFICATIONS_POLL_SECONDS": "0.2",
+        "PORTAL_LOG_LEVEL": "INFO",
+    }
+    created: list[str] = []
+    if request.param == "postgresql":
+        for name in SERVICES:
+            url = create_postgres_database(f"portail_{name}")
+            env[f"PORTAL_{name.upper()}_DATABASE_URL"] = url
+            created.append(url)
+    running = Suite(var_dir, env=env, random_ports=True)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        for url in created:
+            drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def api(suite: Suite) -> Iterator[Api]:
+    client = Api(suite.gateway_url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+    yield client
+    client.close()
