@@ -42,7 +42,7 @@ lint: protos
 	$(VENV)/bin/ruff format --check .
 
 buf-lint:
-	cd protos && npx --yes @bufbuild/buf lint
+	tools/buf_lint.sh
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
