@@ -35,7 +35,7 @@ test-integration: protos
 	$(PY) -m pytest tests/integration tests/e2e
 
 bench: protos
-	$(PY) -m pytest tests/bench --benchmark-only -p no:cacheprovider
+	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,mean,median,max,rounds
 
 lint: protos
 	$(VENV)/bin/ruff check .
