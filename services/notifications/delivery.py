@@ -1,0 +1,142 @@
+"""The delivery loop: sends due PENDING messages, records the outcome, and
+schedules retries with backoff until the message is SENT or FAILED.
+
+Safe with several replicas: each batch is claimed with a lease (see
+`MessageRepository.claim_due`) in its own short transaction, sent outside any
+transaction, then the outcome is written. A replica that dies mid-batch leaves
+leases that expire, and the messages are sent again (at least once)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal_runtime.db import Database
+from services.notifications.domain import Message, RetryPolicy, Status
+from services.notifications.mailers import (
+    DEFAULT_SENDER,
+    Mailer,
+    PermanentDeliveryError,
+    build_email,
+)
+from services.notifications.store import MESSAGES_DIRTY, MessageRepository
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        mailer: Mailer,
+        *,
+        sender: str = DEFAULT_SENDER,
+        policy: RetryPolicy | None = None,
+        poll_seconds: float = 1.0,
+        batch_size: int = 20,
+        lease: timedelta = timedelta(minutes=5),
+        send_timeout_seconds: float = 120.0,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.mailer = mailer
+        self.sender = sender
+        self.policy = policy or RetryPolicy()
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.lease = lease
+        self.send_timeout_seconds = send_timeout_seconds
+        self.clock = clock
+        self._wake = asyncio.Event()
+        db.on_commit(self._after_commit)
+
+    def wake(self) -> None:
+        """Look for due messages now rather than at the next poll."""
+        self._wake.set()
+
+    def _after_commit(self, session: AsyncSession) -> None:
+        if session.info.pop(MESSAGES_DIRTY, False):
+            self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The background task (`app.add_task(worker.run)`)."""
+        log.info("delivery loop started (poll every %.1fs)", self.poll_seconds)
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                handled = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a DB hiccup: try again at the next poll
+                log.exception("delivery pass failed")
+                handled = 0
+            if handled >= self.batch_size:
+                continue  # a full batch: more may be due
+            await self._sleep(stop)
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        stopping = asyncio.ensure_future(stop.wait())
+        waking = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait(
+                {stopping, waking}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopping.cancel()
+            waking.cancel()
+
+    async def deliver_due(self) -> int:
+        """One pass: claims a batch of due messages and tries each once.
+        Returns how many were attempted."""
+        claim = uuid.uuid4().hex
+        now = self.clock()
+        async with self.db.transaction() as session:
+            batch = await MessageRepository(session).claim_due(
+                claim=claim, now=now, lease_until=now + self.lease, limit=self.batch_size
+            )
+        for message in batch:
+            await self._deliver(message, claim)
+        return len(batch)
+
+    async def _deliver(self, message: Message, claim: str) -> None:
+        permanent = False
+        try:
+            email = build_email(message, self.sender)
+            await asyncio.wait_for(self.mailer.send(email), timeout=self.send_timeout_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any failure is recorded, then retried
+            permanent = isinstance(exc, PermanentDeliveryError)
+            error = f"{type(exc).__name__}: {exc}"
+            outcome = message.failed_attempt(error, self.clock(), self.policy, permanent=permanent)
+        else:
+            outcome = message.sent(self.clock())
+        async with self.db.transaction() as session:
+            saved = await MessageRepository(session).save_delivery(outcome, claim=claim)
+        if not saved:
+            log.warning("message %s: lease lost before its outcome was saved", message.id)
+        elif outcome.status is Status.SENT:
+            log.info("message %s (%s) sent to %s", message.id, message.template, message.recipient)
+        elif outcome.status is Status.FAILED:
+            log.error(
+                "message %s to %s FAILED after %d attempt(s): %s",
+                message.id,
+                message.recipient,
+                outcome.attempts,
+                outcome.last_error,
+            )
+        else:
+            log.warning(
+                "message %s attempt %d failed (%s); next try at %s",
+                message.id,
+                outcome.attempts,
+                outcome.last_error,
+                outcome.next_attempt_at,
+            )

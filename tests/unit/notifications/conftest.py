@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from portal_runtime.db import Database
+from services.notifications.__main__ import MIGRATIONS
+from services.notifications.domain import LinkBuilder
+from services.notifications.handlers import NotificationHandlers
+from services.notifications.rendering import Renderer
+
+WEB = "https://portail.example"
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+class RecordingMailer:
+    """Fails the first `failures` sends, then records every message."""
+
+    def __init__(self, failures: int = 0, error: Exception | None = None) -> None:
+        self.failures = failures
+        self.error = error or ConnectionRefusedError("smtp down")
+        self.sent: list[EmailMessage] = []
+        self.calls = 0
+
+    async def send(self, message: EmailMessage) -> None:
+        self.calls += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise self.error
+        self.sent.append(message)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.fixture
+def handlers(renderer: Renderer, clock: Clock) -> NotificationHandlers:
+    return NotificationHandlers(renderer=renderer, links=LinkBuilder(WEB), clock=clock)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite:///{tmp_path}/notifications.db")
+    await database.migrate(MIGRATIONS)
+    yield database
+    await database.dispose()

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import html
+
+import jinja2
+import pytest
+
+from services.notifications.domain import Template
+from services.notifications.rendering import Renderer
+
+LINK = "https://portail.example/activate?token=tok&x=1"
+
+CONTEXTS: dict[str, dict] = {
+    "activation": {"client_number": "C-100234", "validity": "48 heures"},
+    "magic_link": {"validity": "30 jours"},
+    "password_reset": {"validity": "1 heure"},
+    "invitation": {
+        "entity_name": "Transports Dupont",
+        "invited_by": "Claire Dupont",
+        "has_token": True,
+        "validity": "48 heures",
+    },
+    "password_changed": {"changed_at": "01/03/2026 à 10:05 (CET)"},
+}
+
+# What each message must say, per language (beyond the link).
+FACTS = {
+    ("activation", "fr"): ["C-100234", "48 heures", "Activez"],
+    ("activation", "en"): ["C-100234", "48 heures", "Activate"],
+    ("magic_link", "fr"): ["30 jours", "connexion"],
+    ("magic_link", "en"): ["30 jours", "sign"],
+    ("password_reset", "fr"): ["1 heure", "Réinitialisation"],
+    ("password_reset", "en"): ["1 heure", "Reset"],
+    ("invitation", "fr"): ["Transports Dupont", "Claire Dupont", "invite"],
+    ("invitation", "en"): ["Transports Dupont", "Claire Dupont", "invites"],
+    ("password_changed", "fr"): ["modifié", "Si ce n'était pas vous", "réinitialisez"],
+    ("password_changed", "en"): ["changed", "If it wasn't you", "reset your password"],
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("template", [t.value for t in Template])
+def test_every_template_renders_in_both_languages(
+    renderer: Renderer, template: str, language: str
+) -> None:
+    content = renderer.render(
+        template, language, {"name": "Zoé", "link": LINK, **CONTEXTS[template]}
+    )
+    assert content.subject and "\n" not in content.subject
+    everything = content.subject + content.body_text
+    for fact in FACTS[(template, language)]:
+        assert fact in everything, (fact, everything)
+    assert LINK in content.body_text
+    assert html.escape(LINK) in content.body_html  # href and visible link, escaped
+    assert "Zoé" in content.body_text and "Zoé" in content.body_html
+    assert f'<html lang="{language}">' in content.body_html
+    assert "{{" not in content.body_text + content.body_html
+
+
+def test_languages_differ(renderer: Renderer) -> None:
+    ctx = {"name": "", "link": LINK, **CONTEXTS["magic_link"]}
+    fr = renderer.render("magic_link", "fr", ctx)
+    en = renderer.render("magic_link", "en", ctx)
+    assert fr.subject != en.subject
+    assert fr.body_text.startswith("Bonjour,")
+    assert en.body_text.startswith("Hello,")
+
+
+def test_unknown_language_falls_back_to_french(renderer: Renderer) -> None:
+    ctx = {"name": "", "link": LINK, **CONTEXTS["password_reset"]}
+    assert renderer.language_for("password_reset", "de") == "fr"
+    assert renderer.render("password_reset", "de", ctx) == renderer.render(
+        "password_reset", "fr", ctx
+    )
+
+
+def test_html_is_escaped_text_is_not(renderer: Renderer) -> None:
+    ctx = {
+        **CONTEXTS["invitation"],
+        "name": "<script>alert(1)</script>",
+        "entity_name": "Dupont & Fils",
+        "link": LINK,
+    }
+    content = renderer.render("invitation", "fr", ctx)
+    assert "<script>" not in content.body_html
+    assert "&lt;script&gt;" in content.body_html
+    assert "Dupont &amp; Fils" in content.body_html
+    assert "Dupont & Fils" in content.body_text
+    assert "<script>alert(1)</script>" in content.body_text
+
+
+def test_invitation_without_token_points_to_login(renderer: Renderer) -> None:
+    ctx = {**CONTEXTS["invitation"], "has_token": False, "name": "", "invited_by": ""}
+    content = renderer.render("invitation", "en", {**ctx, "link": "https://p/login"})
+    assert "already have a Portail account" in content.body_text
+    assert "https://p/login" in content.body_text
+    assert content.subject.startswith("A manager invites you")
+
+
+def test_missing_variables_are_errors(renderer: Renderer) -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        renderer.render("activation", "fr", {"name": "", "link": LINK})
