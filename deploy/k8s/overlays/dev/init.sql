@@ -1,0 +1,5 @@
+-- Dev only: a role and a database per service (passwords match kustomization.yaml).
+CREATE ROLE identity LOGIN PASSWORD 'identity-dev';
+CREATE DATABASE identity OWNER identity;
+CREATE ROLE notifications LOGIN PASSWORD 'notifications-dev';
+CREATE DATABASE notifications OWNER notifications;

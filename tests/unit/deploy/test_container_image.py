@@ -1,0 +1,61 @@
+"""deploy/Dockerfile and the build context's .dockerignore, read as text (no Docker
+engine runs in CI): one image, non-root, generated code built inside it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+
+
+def instructions() -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_built_from_python_311_slim() -> None:
+    steps = instructions()
+    assert ("ARG", "PYTHON_IMAGE=python:3.11-slim") in steps
+    assert [arg for op, arg in steps if op == "FROM"] == [
+        "${PYTHON_IMAGE} AS build",
+        "${PYTHON_IMAGE}",
+    ]
+
+
+def test_installs_the_project_and_generates_the_protos() -> None:
+    runs = " ".join(arg for op, arg in instructions() if op == "RUN")
+    assert "pip install ." in runs
+    assert runs.index("pip install .") < runs.index("python tools/gen_protos.py --force")
+    copied = [arg for op, arg in instructions() if op == "COPY"]
+    assert "--from=build /app/portal /app/portal" in copied
+
+
+def test_runs_as_a_numeric_non_root_user() -> None:
+    (user,) = [arg for op, arg in instructions() if op == "USER"]
+    uid = user.split(":")[0]
+    assert uid.isdigit() and int(uid) != 0
+    # The uid the manifests run as (runAsUser).
+    assert uid == "10001"
+
+
+def test_names_no_path_of_a_developer_machine() -> None:
+    text = DOCKERFILE.read_text()
+    for path in ("/work", "/home", "/root", "/Users", ".venv"):
+        assert path not in text, path
+
+
+def test_build_context_leaves_out_local_state() -> None:
+    ignored = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()}
+    # portal/ is generated in the image; a stale local copy must never get in.
+    assert {".git", ".venv", "var", "portal", "tests"} <= ignored
+    # What the image needs stays in.
+    for needed in ("pyproject.toml", "tools", "protos", "services", "gateway", "portal_runtime"):
+        assert needed not in ignored

@@ -1,0 +1,382 @@
+"""The Kubernetes manifests (deploy/k8s): they parse, validate against the Kubernetes
+schemas offline, and keep the deployment rules of DESIGN.md ("Running").
+
+The invariants are checked twice: on the resources each overlay lists (read from
+the files, before kustomize's patches), and, when kubectl or kustomize is on PATH,
+on what `kubectl kustomize` renders.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extras: pip install -e '.[dev]'")
+
+ROOT = Path(__file__).resolve().parents[3]
+K8S = ROOT / "deploy" / "k8s"
+BASE = K8S / "base"
+OVERLAYS = {"dev": K8S / "overlays" / "dev", "production": K8S / "overlays" / "production"}
+KUBERNETES_VERSION = "1.30"  # the oldest Kubernetes the manifests are written for
+
+# docs/runtime-contract.md and the deployment brief; nothing else may be set.
+PORTS = {
+    "identity": 50051,
+    "ordering": 50052,
+    "billing": 50053,
+    "fleet": 50054,
+    "assets": 50055,
+    "notifications": 50056,
+}
+DOCUMENTED_ENV = {
+    "PORTAL_NATS_URL",
+    "PORTAL_NATS_STREAM_REPLICAS",
+    "PORTAL_VAR_DIR",
+    "PORTAL_LOG_LEVEL",
+    "PORTAL_WEB_URL",
+    "PORTAL_JWT_PUBLIC_KEY_FILE",
+    "PORTAL_JWT_PRIVATE_KEY_FILE",
+    "PORTAL_BOOTSTRAP_OPERATOR_EMAIL",
+    "PORTAL_BOOTSTRAP_OPERATOR_PASSWORD",
+    "PORTAL_SMTP_HOST",
+    "PORTAL_SMTP_PORT",
+    "PORTAL_SMTP_USERNAME",
+    "PORTAL_SMTP_PASSWORD",
+    "PORTAL_SMTP_STARTTLS",
+    "PORTAL_MAIL_FROM",
+    "PORTAL_GATEWAY_ADDR",
+    "PORTAL_GATEWAY_TRUST_FORWARDED",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    *(f"PORTAL_{name.upper()}_ADDR" for name in PORTS),
+    *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),
+}
+PORTAIL_IMAGE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*portail(?::[\w.-]+)?$")
+
+
+# ---------------------------------------------------------------- reading the files
+
+
+def _docs(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def _kustomization(folder: Path) -> dict:
+    return _docs(folder / "kustomization.yaml")[0]
+
+
+def listed_resources(folder: Path) -> list[dict]:
+    """The resources a kustomization lists, recursively (patches not applied)."""
+    out: list[dict] = []
+    for entry in _kustomization(folder).get("resources", []):
+        path = folder / entry
+        out += listed_resources(path) if path.is_dir() else _docs(path)
+    return out
+
+
+def generated_configmaps(folder: Path) -> dict[str, dict[str, str]]:
+    """configMapGenerator output along the chain (base first, then merge/replace)."""
+    maps: dict[str, dict[str, str]] = {}
+    kust = _kustomization(folder)
+    for entry in kust.get("resources", []):
+        if (folder / entry).is_dir():
+            maps.update(generated_configmaps(folder / entry))
+    for gen in kust.get("configMapGenerator", []):
+        data = dict(line.split("=", 1) for line in gen.get("literals", []))
+        data |= {Path(f).name: (folder / f).read_text() for f in gen.get("files", [])}
+        if gen.get("behavior") == "merge":
+            data = maps[gen["name"]] | data
+        maps[gen["name"]] = data
+    return maps
+
+
+def rendered_configmaps(resources: list[dict]) -> dict[str, dict[str, str]]:
+    return {r["metadata"]["name"]: r.get("data", {}) for r in resources if r["kind"] == "ConfigMap"}
+
+
+def of_kind(resources: list[dict], kind: str) -> list[dict]:
+    return [r for r in resources if r["kind"] == kind]
+
+
+def portail_deployments(resources: list[dict]) -> list[dict]:
+    return [
+        d
+        for d in of_kind(resources, "Deployment")
+        if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "portail"
+    ]
+
+
+def app_name(resource: dict) -> str:
+    return resource["metadata"]["labels"]["app.kubernetes.io/name"]
+
+
+def container(deployment: dict) -> dict:
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def env_of(deployment: dict, configmaps: dict[str, dict[str, str]]) -> dict[str, object]:
+    """Every variable the container gets: env entries and envFrom ConfigMaps."""
+    c = container(deployment)
+    env: dict[str, object] = {}
+    for source in c.get("envFrom", []):
+        ref = source["configMapRef"]
+        assert ref["name"] in configmaps, f"{ref['name']} is not generated"
+        env |= configmaps[ref["name"]]
+    for item in c.get("env", []):
+        env[item["name"]] = item.get("value", item.get("valueFrom"))
+    return env
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def pod_labels(workload: dict) -> dict:
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+# ---------------------------------------------------------------- the invariants
+
+
+def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]) -> None:
+    deployments = portail_deployments(resources)
+    names = {app_name(d) for d in deployments}
+    assert {"gateway", "identity", "notifications"} <= names
+    pdbs = of_kind(resources, "PodDisruptionBudget")
+    services = {s["metadata"]["name"]: s for s in of_kind(resources, "Service")}
+    for d in deployments:
+        name, pod, c = app_name(d), d["spec"]["template"]["spec"], container(d)
+        where = f"Deployment {name}"
+        assert PORTAIL_IMAGE.match(c["image"]), where
+        assert pod["terminationGracePeriodSeconds"] >= 40, where
+        assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert pod["securityContext"]["runAsUser"] != 0, where
+        assert pod["automountServiceAccountToken"] is False, where
+        sc = c["securityContext"]
+        assert sc["readOnlyRootFilesystem"] is True, where
+        assert sc["allowPrivilegeEscalation"] is False, where
+        assert sc["capabilities"]["drop"] == ["ALL"], where
+        tmp = {m["name"] for m in c["volumeMounts"] if m["mountPath"] == "/tmp"}
+        assert any(v["name"] in tmp and "emptyDir" in v for v in pod["volumes"]), where
+        assert {"requests", "limits"} <= c["resources"].keys(), where
+        assert {"cpu", "memory"} <= c["resources"]["requests"].keys(), where
+        assert "memory" in c["resources"]["limits"], where
+        keys = {t["topologyKey"] for t in pod["topologySpreadConstraints"]}
+        assert keys == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}, where
+        assert any(selects(p["spec"]["selector"], pod_labels(d)) for p in pdbs), f"no PDB: {where}"
+
+        env = env_of(d, configmaps)
+        undocumented = set(env) - DOCUMENTED_ENV
+        assert not undocumented, f"{where} sets undocumented variables {undocumented}"
+        assert env["PORTAL_JWT_PUBLIC_KEY_FILE"], where
+        assert env["PORTAL_NATS_URL"] == "nats://nats:4222", where
+        assert ("PORTAL_JWT_PRIVATE_KEY_FILE" in env) == (name == "identity"), where
+
+        probes = [c["startupProbe"], c["readinessProbe"], c["livenessProbe"]]
+        if name == "gateway":
+            assert c["command"] == ["python", "-m", "gateway"]
+            assert env["PORTAL_GATEWAY_ADDR"] == "0.0.0.0:8080"
+            assert env["PORTAL_GATEWAY_TRUST_FORWARDED"] == "1"
+            assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert all(p["httpGet"]["port"] == "http" for p in probes)
+            for other in names - {"gateway"}:
+                port = PORTS[other]
+                assert env[f"PORTAL_{other.upper()}_ADDR"] == f"{other}:{port}", other
+                assert [p["port"] for p in services[other]["spec"]["ports"]] == [port], other
+        else:
+            port = PORTS[name]
+            assert c["command"] == ["python", "-m", f"services.{name}"], where
+            assert c["ports"][0]["containerPort"] == port, where
+            assert env[f"PORTAL_{name.upper()}_ADDR"] == f"0.0.0.0:{port}", where
+            assert all(p["grpc"]["port"] == port for p in probes), where
+            db_url = env[f"PORTAL_{name.upper()}_DATABASE_URL"]
+            assert db_url == {"secretKeyRef": {"name": f"{name}-db-app", "key": "uri"}}, where
+
+
+def check_network_policies(resources: list[dict]) -> None:
+    policies = of_kind(resources, "NetworkPolicy")
+    deny = [p for p in policies if p["spec"]["podSelector"] == {}]
+    assert len(deny) == 1, "one default-deny-ingress policy"
+    assert deny[0]["spec"]["policyTypes"] == ["Ingress"]
+    assert not deny[0]["spec"].get("ingress")
+
+    def allowed_from(labels: dict) -> list[dict]:
+        return [
+            peer
+            for p in policies
+            if p["spec"]["podSelector"] and selects(p["spec"]["podSelector"], labels)
+            for rule in p["spec"].get("ingress", [])
+            for peer in rule["from"]
+        ]
+
+    for d in portail_deployments(resources):
+        peers = allowed_from(pod_labels(d))
+        assert peers, f"nothing reaches {app_name(d)}"
+        if app_name(d) == "gateway":
+            assert all(set(p) == {"namespaceSelector"} for p in peers), "gateway: ingress only"
+        else:
+            gateway = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+            assert peers == [gateway], f"{app_name(d)}: only the gateway may call it"
+    (nats,) = [s for s in of_kind(resources, "StatefulSet") if s["metadata"]["name"] == "nats"]
+    service_pods = {
+        "app.kubernetes.io/component": "service",
+        "app.kubernetes.io/part-of": "portail",
+    }
+    assert {"podSelector": {"matchLabels": service_pods}} in allowed_from(pod_labels(nats))
+
+
+def check_nats(resources: list[dict], configmaps: dict[str, dict[str, str]], overlay: str) -> None:
+    (nats,) = [s for s in of_kind(resources, "StatefulSet") if s["metadata"]["name"] == "nats"]
+    conf = configmaps[nats["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"]]
+    text = re.sub(r"#.*", "", conf["nats.conf"])  # the settings, not the comments
+    assert re.search(r"jetstream\s*\{[^}]*store_dir:\s*/data", text)
+    assert nats["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+    assert any(
+        selects(p["spec"]["selector"], pod_labels(nats))
+        for p in of_kind(resources, "PodDisruptionBudget")
+    )
+    headless = [s for s in of_kind(resources, "Service") if s["spec"].get("clusterIP") == "None"]
+    assert [s["metadata"]["name"] for s in headless] == [nats["spec"]["serviceName"]]
+    assert headless[0]["spec"]["publishNotReadyAddresses"] is True
+    routes = re.findall(r"nats://(nats-\d)\.nats-headless:6222", text)
+    if overlay == "dev":
+        assert not re.search(r"\bcluster\s*\{", text) and not routes
+    else:
+        assert routes == ["nats-0", "nats-1", "nats-2"]
+    if overlay == "production":
+        assert re.search(r"jetstream\s*\{[^}]*sync_interval:\s*always", text)
+
+
+def check_databases(resources: list[dict], overlay: str) -> None:
+    services = [app_name(d) for d in portail_deployments(resources) if app_name(d) != "gateway"]
+    clusters = {c["metadata"]["name"]: c for c in of_kind(resources, "Cluster")}
+    policies = of_kind(resources, "NetworkPolicy")
+    if overlay != "production":
+        assert not clusters
+        return
+    assert set(clusters) == {f"{name}-db" for name in services}
+    for name in services:
+        cluster = clusters[f"{name}-db"]
+        assert cluster["apiVersion"] == "postgresql.cnpg.io/v1"
+        assert cluster["spec"]["instances"] >= 3
+        assert cluster["spec"]["bootstrap"]["initdb"] == {"database": name, "owner": name}
+        pods = {"cnpg.io/cluster": f"{name}-db"}
+        (policy,) = [p for p in policies if p["spec"]["podSelector"] == {"matchLabels": pods}]
+        peers = [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+        apps = [p["podSelector"]["matchLabels"] for p in peers if "podSelector" in p]
+        assert apps == [{"app.kubernetes.io/name": name}, pods], f"{name}-db: its service only"
+
+
+def validate_schemas(resources: list[dict]) -> None:
+    kv = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate: dev extras")
+    for resource in resources:
+        if resource["apiVersion"].startswith("postgresql.cnpg.io/"):
+            continue  # a CRD: check_databases looks at it
+        try:
+            kv.validate(resource, KUBERNETES_VERSION, strict=True)
+        except kv.ValidationError as e:
+            where = f"{resource['kind']}/{resource['metadata']['name']}"
+            pytest.fail(f"{where}: {e.message} at {list(e.path)}")
+
+
+# ---------------------------------------------------------------- the tests
+
+
+def all_yaml_files() -> list[Path]:
+    return sorted(K8S.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", all_yaml_files(), ids=lambda p: str(p.relative_to(K8S)))
+def test_every_manifest_parses(path: Path) -> None:
+    docs = _docs(path)
+    assert docs
+    for doc in docs:
+        assert {"apiVersion", "kind"} <= doc.keys()
+
+
+@pytest.mark.parametrize("folder", [BASE, BASE / "nats", *OVERLAYS.values()], ids=str)
+def test_kustomizations_name_existing_files(folder: Path) -> None:
+    kust = _kustomization(folder)
+    paths = list(kust.get("resources", []))
+    for gen in kust.get("configMapGenerator", []) + kust.get("secretGenerator", []):
+        paths += gen.get("files", [])
+    paths += [p["path"] for p in kust.get("patches", []) if "path" in p]
+    for entry in paths:
+        assert (folder / entry).exists(), f"{folder}: {entry}"
+
+
+def test_every_service_manifest_is_deployed() -> None:
+    listed = set(_kustomization(BASE)["resources"])
+    for path in sorted((BASE / "services").glob("*.yaml")):
+        assert f"services/{path.name}" in listed, path.name
+        assert path.stem in PORTS
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_files_keep_the_rules(overlay: str) -> None:
+    resources = listed_resources(OVERLAYS[overlay])
+    configmaps = generated_configmaps(OVERLAYS[overlay])
+    check_workloads(resources, configmaps)
+    check_network_policies(resources)
+    check_nats(resources, configmaps, overlay)
+    check_databases(resources, overlay)
+    validate_schemas(resources)
+
+
+def test_base_autoscales_every_deployment() -> None:
+    resources = listed_resources(BASE)
+    targets = {
+        h["spec"]["scaleTargetRef"]["name"] for h in of_kind(resources, "HorizontalPodAutoscaler")
+    }
+    assert targets == {d["metadata"]["name"] for d in portail_deployments(resources)}
+
+
+def _kustomize_command() -> list[str] | None:
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    return None
+
+
+@pytest.mark.skipif(
+    _kustomize_command() is None,
+    reason="neither kubectl nor kustomize on PATH: rendering not checked (the file checks ran)",
+)
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_renders_and_keeps_the_rules(overlay: str) -> None:
+    command = [*_kustomize_command(), str(OVERLAYS[overlay])]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    resources = [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+    assert all(r["metadata"].get("namespace", "portail") == "portail" for r in resources)
+    configmaps = rendered_configmaps(resources)
+    check_workloads(resources, configmaps)
+    check_network_policies(resources)
+    check_nats(resources, configmaps, overlay)
+    check_databases(resources, overlay)
+    validate_schemas(resources)
+
+    deployments = portail_deployments(resources)
+    autoscaled = of_kind(resources, "HorizontalPodAutoscaler")
+    (nats,) = [s for s in of_kind(resources, "StatefulSet") if s["metadata"]["name"] == "nats"]
+    if overlay == "dev":
+        assert all(d["spec"]["replicas"] == 1 for d in deployments)
+        assert not autoscaled
+        assert nats["spec"]["replicas"] == 1
+        assert configmaps_value(configmaps, "PORTAL_NATS_STREAM_REPLICAS") == "1"
+    else:
+        assert len(autoscaled) == len(deployments)
+        assert nats["spec"]["replicas"] == 3
+        assert configmaps_value(configmaps, "PORTAL_NATS_STREAM_REPLICAS") == "3"
+        assert all(":" in container(d)["image"] for d in deployments)
+
+
+def configmaps_value(configmaps: dict[str, dict[str, str]], key: str) -> str:
+    (value,) = [data[key] for data in configmaps.values() if key in data]
+    return value
