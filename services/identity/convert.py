@@ -1,0 +1,102 @@
+"""Protobuf <-> use-case data, for the servicers."""
+
+from __future__ import annotations
+
+from sqlalchemy import Row
+
+from portal.identity.v1 import identity_pb2 as pb
+from services.identity.domain.accounts import CONTACT_KINDS, Contact
+from services.identity.domain.profiles import Profile
+from services.identity.sessions import SessionTokens
+from services.identity.usecases.accounts import AccountData, MeData, MemberData
+from services.identity.usecases.common import timestamp
+
+_STATUS = {
+    "PENDING": pb.USER_STATUS_PENDING,
+    "ACTIVE": pb.USER_STATUS_ACTIVE,
+    "DISABLED": pb.USER_STATUS_DISABLED,
+}
+
+
+def session(tokens: SessionTokens) -> pb.Session:
+    return pb.Session(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+        token_type="Bearer",  # noqa: S106 - the scheme, not a secret
+        password_change_required=tokens.password_change_required,
+    )
+
+
+def contact_pb(raw: dict | None) -> pb.Contact:
+    c = Contact.from_dict(raw)
+    return pb.Contact(name=c.name, email=c.email, phone=c.phone)
+
+
+def contact_from_pb(message: pb.Contact) -> Contact:
+    return Contact(message.name, message.email, message.phone)
+
+
+def contacts_given(request: pb.UpdateAccountContactsRequest) -> dict[str, Contact]:
+    return {
+        kind: contact_from_pb(getattr(request, kind))
+        for kind in CONTACT_KINDS
+        if request.HasField(kind)
+    }
+
+
+def account(data: AccountData) -> pb.Account:
+    e = data.entity
+    contacts = e.contacts or {}
+    return pb.Account(
+        id=e.id,
+        name=e.name,
+        client_number=e.client_number,
+        contracts=[
+            pb.Contract(number=c.number, label=c.label, started_at=timestamp(c.started_at))
+            for c in data.contracts
+        ],
+        contacts=pb.Contacts(**{kind: contact_pb(contacts.get(kind)) for kind in CONTACT_KINDS}),
+        paperless_consent=bool(e.paperless_consent),
+        delegation_unlocked=bool(e.delegation_unlocked),
+        created_at=timestamp(e.created_at),
+        language=e.language,
+    )
+
+
+def user(data: MemberData) -> pb.User:
+    u = data.user
+    return pb.User(
+        id=u.id,
+        email=u.email,
+        secondary_email=u.secondary_email,
+        first_name=u.first_name,
+        last_name=u.last_name,
+        profile_id=data.profile_id,
+        profile_name=data.profile_name,
+        status=_STATUS.get(data.status, pb.USER_STATUS_UNSPECIFIED),
+        created_at=timestamp(u.created_at),
+        last_login_at=timestamp(u.last_login_at),
+        language=u.language,
+    )
+
+
+def entity_summary(row: Row | None) -> pb.EntitySummary | None:
+    if row is None:
+        return None
+    return pb.EntitySummary(id=row.id, name=row.name, client_number=row.client_number)
+
+
+def me(data: MeData) -> pb.Me:
+    current = data.current or MemberData(data.user, "", "", data.user.status)
+    return pb.Me(
+        user=user(current),
+        current_entity=entity_summary(data.current_entity),
+        permissions=sorted(data.permissions),
+        entities=[entity_summary(e) for e in data.entities],
+        operator=bool(data.user.operator),
+    )
+
+
+def profile(p: Profile) -> pb.Profile:
+    return pb.Profile(id=p.id, name=p.name, permissions=sorted(p.permissions), built_in=p.built_in)
