@@ -380,3 +380,18 @@ def test_overlay_renders_and_keeps_the_rules(overlay: str) -> None:
 def configmaps_value(configmaps: dict[str, dict[str, str]], key: str) -> str:
     (value,) = [data[key] for data in configmaps.values() if key in data]
     return value
+
+
+def test_dev_postgres_has_a_database_per_service() -> None:
+    dev = OVERLAYS["dev"]
+    services = [
+        app_name(d) for d in portail_deployments(listed_resources(dev)) if app_name(d) != "gateway"
+    ]
+    secrets = {g["name"]: g for g in _kustomization(dev)["secretGenerator"]}
+    init_sql = (dev / "init.sql").read_text()
+    for name in services:
+        secret = secrets[f"{name}-db-app"]
+        assert secret["options"]["disableNameSuffixHash"] is True  # the name the service reads
+        assert secret["literals"] == [f"uri=postgresql://{name}:{name}-dev@postgres:5432/{name}"]
+        assert f"CREATE ROLE {name} LOGIN PASSWORD '{name}-dev';" in init_sql
+        assert f"CREATE DATABASE {name} OWNER {name};" in init_sql
