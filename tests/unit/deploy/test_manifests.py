@@ -338,7 +338,14 @@ def test_base_autoscales_every_deployment() -> None:
 
 def _kustomize_command() -> list[str] | None:
     if shutil.which("kubectl"):
-        return ["kubectl", "kustomize"]
+        # kubectl before 1.21 embeds kustomize v2, which lacks `patches:` (Debian's
+        # kubernetes-client is 1.20): such a kubectl is not used.
+        done = subprocess.run(
+            ["kubectl", "version", "--client"], capture_output=True, text=True, check=False
+        )
+        found = re.search(r"Kustomize Version: v(\d+)", done.stdout)
+        if found and int(found.group(1)) >= 4:
+            return ["kubectl", "kustomize"]
     if shutil.which("kustomize"):
         return ["kustomize", "build"]
     return None
