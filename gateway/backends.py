@@ -1,0 +1,92 @@
+"""gRPC channels to the domain services: one per domain, created lazily inside
+the running event loop (grpc.aio channels are bound to it), closed on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+
+import grpc
+from google.protobuf.message import Message
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gateway.routes import Route
+from gateway.settings import GatewaySettings
+from gateway.transcode import message_class
+
+log = logging.getLogger(__name__)
+
+# Request headers passed on to services as call metadata.
+FORWARDED_HEADERS = (
+    "authorization",
+    "idempotency-key",
+    "x-request-id",
+    "traceparent",
+    "tracestate",
+    "accept-language",
+)
+
+
+def clean_metadata(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """gRPC refuses non-ASCII or control characters in metadata values: drop such
+    headers rather than fail the whole call."""
+    kept = []
+    for key, value in pairs:
+        if value.isascii() and value.isprintable():
+            kept.append((key, value))
+        else:
+            log.info("dropped header %s: not printable ASCII", key)
+    return kept
+
+
+class Backends:
+    def __init__(self, settings: GatewaySettings, routes: Sequence[Route]) -> None:
+        self._settings = settings
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        # Only domains with routed services are called, and checked by /readyz.
+        self.domains = sorted({route.domain for route in routes})
+
+    def channel(self, domain: str) -> grpc.aio.Channel:
+        channel = self._channels.get(domain)
+        if channel is None:
+            addr = self._settings.backend_addr(domain)
+            channel = grpc.aio.insecure_channel(addr)
+            self._channels[domain] = channel
+        return channel
+
+    async def call(
+        self, route: Route, request: Message, metadata: Sequence[tuple[str, str]]
+    ) -> Message:
+        response_type = message_class(route.method.output_type)
+        stub = self.channel(route.domain).unary_unary(
+            route.grpc_path,
+            request_serializer=lambda message: message.SerializeToString(),
+            response_deserializer=response_type.FromString,
+        )
+        return await stub(request, metadata=tuple(metadata), timeout=self._settings.timeout_seconds)
+
+    async def not_ready(self) -> list[str]:
+        """The domains whose service does not answer SERVING to a health check."""
+
+        async def check(domain: str) -> str | None:
+            stub = health_pb2_grpc.HealthStub(self.channel(domain))
+            try:
+                answer = await stub.Check(
+                    health_pb2.HealthCheckRequest(service=""),
+                    timeout=self._settings.health_timeout_seconds,
+                )
+            except grpc.aio.AioRpcError as exc:
+                log.info("health of %s: %s", domain, exc.code().name)
+                return domain
+            if answer.status != health_pb2.HealthCheckResponse.SERVING:
+                return domain
+            return None
+
+        results = await asyncio.gather(*(check(d) for d in self.domains))
+        return [domain for domain in results if domain is not None]
+
+    async def close(self) -> None:
+        channels, self._channels = list(self._channels.values()), {}
+        for channel in channels:
+            await channel.close(grace=1.0)
