@@ -218,6 +218,9 @@ class Message:
     next_attempt_at: datetime | None
     created_at: datetime
     sent_at: datetime | None = None
+    # When the causing event happened: lists sort on it (newest first), so a
+    # redelivered or retried older event never hides a newer link.
+    occurred_at: datetime | None = None
 
     @classmethod
     def new(
@@ -231,6 +234,7 @@ class Message:
         content: Content,
         links: Sequence[str],
         now: datetime,
+        occurred_at: datetime | None = None,
     ) -> Message:
         if not event_id:
             raise InvalidArgument.for_field("eventId", "is required")
@@ -250,6 +254,7 @@ class Message:
             last_error="",
             next_attempt_at=now,
             created_at=now,
+            occurred_at=utc(occurred_at) or now,
         )
 
     def sent(self, now: datetime) -> Message:

@@ -120,6 +120,7 @@ class NotificationHandlers:
             content=content,
             links=[link],
             now=now,
+            occurred_at=occurred,
         )
         stored = await MessageRepository(session).add(message)
         if stored:

@@ -48,13 +48,14 @@ messages_table = Table(
     Column("last_error", Text, nullable=False, default=""),
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),  # the event's time
     Column("sent_at", DateTime(timezone=True), nullable=True),
     # Delivery lease: the claim (one per batch) sending it, and until when.
     Column("claimed_by", String(32), nullable=True),
     Column("claimed_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("event_id", "template", name="uq_messages_event_template"),
     Index("ix_messages_due", "status", "next_attempt_at"),
-    Index("ix_messages_recipient_created", "recipient", "created_at"),
+    Index("ix_messages_recipient_occurred", "recipient", "occurred_at"),
 )
 
 add_runtime_tables(metadata)
@@ -80,6 +81,7 @@ def _to_row(message: Message) -> dict:
         "last_error": message.last_error,
         "next_attempt_at": message.next_attempt_at,
         "created_at": message.created_at,
+        "occurred_at": message.occurred_at or message.created_at,
         "sent_at": message.sent_at,
     }
 
@@ -102,6 +104,7 @@ def _from_row(row: RowMapping) -> Message:
         next_attempt_at=utc(row["next_attempt_at"]),
         created_at=utc(row["created_at"]) or row["created_at"],
         sent_at=utc(row["sent_at"]),
+        occurred_at=utc(row["occurred_at"]),
     )
 
 
@@ -145,11 +148,15 @@ class MessageRepository:
         return [_from_row(r) for r in rows.mappings()]
 
     async def list_for_recipient(self, recipient: str, *, offset: int, limit: int) -> list[Message]:
-        """Newest first."""
+        """Newest event first."""
         rows = await self.session.execute(
             select(messages_table)
             .where(messages_table.c.recipient == recipient)
-            .order_by(messages_table.c.created_at.desc(), messages_table.c.id.desc())
+            .order_by(
+                messages_table.c.occurred_at.desc(),
+                messages_table.c.created_at.desc(),
+                messages_table.c.id.desc(),
+            )
             .offset(offset)
             .limit(limit)
         )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:03:16.322487
+Create Date: 2026-11-23 16:05:27.208161
 """
 
 from collections.abc import Sequence
@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('claimed_by', sa.String(length=32), nullable=True),
     sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
@@ -73,7 +74,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_due', ['status', 'next_attempt_at'], unique=False)
-        batch_op.create_index('ix_messages_recipient_created', ['recipient', 'created_at'], unique=False)
+        batch_op.create_index('ix_messages_recipient_occurred', ['recipient', 'occurred_at'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -102,7 +103,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_messages_recipient_created')
+        batch_op.drop_index('ix_messages_recipient_occurred')
         batch_op.drop_index('ix_messages_due')
 
     op.drop_table('messages')
