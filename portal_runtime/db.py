@@ -29,6 +29,9 @@ from sqlalchemy.ext.asyncio import (
 
 log = logging.getLogger(__name__)
 
+# Any constant shared by every replica of a service; each service has its own DB.
+MIGRATION_LOCK_ID = 7_464_617
+
 # The runtime's tables live in every service's schema (copied into the service's
 # MetaData by add_runtime_tables, so its migrations create them); runtime code
 # queries them through these Table objects.
@@ -134,8 +137,18 @@ class Database:
         from portal_runtime.migrations import upgrade_head
 
         async with self.engine.connect() as conn:
-            await conn.run_sync(upgrade_head, script_location)
-            await conn.commit()
+            if self.dialect == "postgresql":
+                # Replicas starting together must not run the same migration
+                # twice: the first takes the lock, the others wait, then find
+                # the schema at head.
+                await conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
+            try:
+                await conn.run_sync(upgrade_head, script_location)
+                await conn.commit()
+            finally:
+                if self.dialect == "postgresql":
+                    await conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
+                    await conn.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
