@@ -17,7 +17,7 @@ DEFAULT_LANGUAGE = "fr"
 
 CLIENT_NUMBER_PREFIX = "C"
 CLIENT_NUMBER_DIGITS = 8
-_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 MAX_NAME_LENGTH = 200
 MAX_CONTACT_NAME_LENGTH = 200
 
@@ -40,12 +40,12 @@ def normalise_number(raw: str) -> str:
 
 
 def parse_number(raw: str, field: str) -> str:
-    """A client or contract number: 3 to 32 of A-Z, 0-9 and '-' (upper-cased)."""
+    """A client or contract number: 1 to 32 of A-Z, 0-9 and '-' (upper-cased)."""
     value = normalise_number(raw)
     if not value:
         raise InvalidArgument.for_field(field, "is required", reason="REQUIRED_FIELD")
     if not _NUMBER.match(value):
-        raise InvalidArgument.for_field(field, "must be 3 to 32 letters, digits or '-'")
+        raise InvalidArgument.for_field(field, "must be 1 to 32 letters, digits or '-'")
     return value
 
 

@@ -6,42 +6,25 @@ the use cases) and filter on it, so another entity's ids are simply not found.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.domain.links import LinkPurpose, StoredLink
 from services.identity.domain.lockout import LoginThrottle
-from services.identity.domain.refresh import StoredRefreshToken
 from services.identity.domain.users import MembershipStatus
+from services.identity.store.credentials import CredentialsRepository, aware, new_id
 from services.identity.store.tables import (
     contracts,
     entities,
-    link_tokens,
     memberships,
     profiles,
-    refresh_tokens,
-    session_families,
     users,
 )
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; everything here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-class Repository:
+class Repository(CredentialsRepository):
     # ---- entities and contracts -------------------------------------------
     async def add_entity(self, s: AsyncSession, **values: Any) -> str:
         values.setdefault("id", new_id())
@@ -260,177 +243,4 @@ class Repository:
     async def delete_profile(self, s: AsyncSession, entity_id: str, profile_id: str) -> None:
         await s.execute(
             delete(profiles).where(profiles.c.entity_id == entity_id, profiles.c.id == profile_id)
-        )
-
-    # ---- one-time links -------------------------------------------------------
-    async def add_link(
-        self,
-        s: AsyncSession,
-        *,
-        token_hash: str,
-        user_id: str,
-        entity_id: str,
-        purpose: LinkPurpose,
-        created_at: datetime,
-        expires_at: datetime,
-    ) -> None:
-        """Stores a new link and revokes the user's earlier unused ones of the
-        same purpose (regenerating invalidates)."""
-        await s.execute(
-            update(link_tokens)
-            .where(
-                link_tokens.c.user_id == user_id,
-                link_tokens.c.purpose == purpose.value,
-                link_tokens.c.used_at.is_(None),
-                link_tokens.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=created_at)
-        )
-        await s.execute(
-            insert(link_tokens).values(
-                id=new_id(),
-                token_hash=token_hash,
-                user_id=user_id,
-                entity_id=entity_id,
-                purpose=purpose.value,
-                created_at=created_at,
-                expires_at=expires_at,
-            )
-        )
-
-    async def link(self, s: AsyncSession, token_hash: str) -> StoredLink | None:
-        row = (
-            await s.execute(select(link_tokens).where(link_tokens.c.token_hash == token_hash))
-        ).first()
-        if row is None:
-            return None
-        return StoredLink(
-            id=row.id,
-            user_id=row.user_id,
-            entity_id=row.entity_id,
-            purpose=LinkPurpose(row.purpose),
-            expires_at=aware(row.expires_at),  # type: ignore[arg-type]
-            used_at=aware(row.used_at),
-            revoked_at=aware(row.revoked_at),
-        )
-
-    async def consume_link(self, s: AsyncSession, link_id: str, now: datetime) -> bool:
-        """Marks a link used; False when a concurrent call used it first."""
-        result = await s.execute(
-            update(link_tokens)
-            .where(link_tokens.c.id == link_id, link_tokens.c.used_at.is_(None))
-            .values(used_at=now)
-        )
-        return result.rowcount == 1
-
-    async def revoke_links(self, s: AsyncSession, user_id: str, now: datetime) -> None:
-        await s.execute(
-            update(link_tokens)
-            .where(
-                link_tokens.c.user_id == user_id,
-                link_tokens.c.used_at.is_(None),
-                link_tokens.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
-        )
-
-    # ---- sessions and refresh tokens -----------------------------------------
-    async def add_family(
-        self, s: AsyncSession, *, user_id: str, entity_id: str, kind: str, now: datetime
-    ) -> str:
-        family_id = new_id()
-        await s.execute(
-            insert(session_families).values(
-                id=family_id, user_id=user_id, entity_id=entity_id, kind=kind, created_at=now
-            )
-        )
-        return family_id
-
-    async def family(self, s: AsyncSession, family_id: str) -> Row | None:
-        query = select(session_families).where(session_families.c.id == family_id)
-        return (await s.execute(query)).first()
-
-    async def add_refresh_token(
-        self,
-        s: AsyncSession,
-        *,
-        token_hash: str,
-        family_id: str,
-        user_id: str,
-        entity_id: str,
-        now: datetime,
-        expires_at: datetime,
-    ) -> None:
-        await s.execute(
-            insert(refresh_tokens).values(
-                id=new_id(),
-                token_hash=token_hash,
-                family_id=family_id,
-                user_id=user_id,
-                entity_id=entity_id,
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
-
-    async def refresh_token(self, s: AsyncSession, token_hash: str) -> StoredRefreshToken | None:
-        query = (
-            select(refresh_tokens, session_families.c.revoked_at.label("family_revoked_at"))
-            .join(session_families, session_families.c.id == refresh_tokens.c.family_id)
-            .where(refresh_tokens.c.token_hash == token_hash)
-        )
-        row = (await s.execute(query)).first()
-        if row is None:
-            return None
-        return StoredRefreshToken(
-            id=row.id,
-            family_id=row.family_id,
-            user_id=row.user_id,
-            entity_id=row.entity_id,
-            expires_at=aware(row.expires_at),  # type: ignore[arg-type]
-            rotated_at=aware(row.rotated_at),
-            revoked_at=aware(row.revoked_at),
-            family_revoked_at=aware(row.family_revoked_at),
-        )
-
-    async def mark_rotated(self, s: AsyncSession, token_id: str, now: datetime) -> bool:
-        result = await s.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.id == token_id, refresh_tokens.c.rotated_at.is_(None))
-            .values(rotated_at=now)
-        )
-        return result.rowcount == 1
-
-    async def revoke_families(
-        self,
-        s: AsyncSession,
-        now: datetime,
-        *,
-        family_id: str | None = None,
-        user_id: str | None = None,
-        entity_id: str | None = None,
-        except_family: str | None = None,
-    ) -> None:
-        """Revokes session families (and their refresh tokens) matching every
-        given criterion."""
-        conditions = [session_families.c.revoked_at.is_(None)]
-        if family_id is not None:
-            conditions.append(session_families.c.id == family_id)
-        if user_id is not None:
-            conditions.append(session_families.c.user_id == user_id)
-        if entity_id is not None:
-            conditions.append(session_families.c.entity_id == entity_id)
-        if except_family is not None:
-            conditions.append(session_families.c.id != except_family)
-        where = and_(*conditions)
-        ids = (await s.execute(select(session_families.c.id).where(where))).scalars().all()
-        if not ids:
-            return
-        await s.execute(
-            update(session_families).where(session_families.c.id.in_(ids)).values(revoked_at=now)
-        )
-        await s.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.family_id.in_(ids), refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
         )
