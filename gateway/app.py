@@ -43,6 +43,9 @@ class Transcoder:
         self.backends = Backends(settings, routes)
         self.auth = EdgeAuth(settings.jwt_public_key_file, settings.jwt_public_key_pem)
         self.limiter = RouteRateLimiter(settings.auth_rate_limit)
+        # The gateway's own paths (/healthz...), so a wrong method on them is a
+        # 405 like on any API route; the catch-all sees those requests.
+        self.own_paths: dict[str, list[str]] = {}
 
     async def __call__(self, request: Request) -> Response:
         try:
@@ -58,6 +61,7 @@ class Transcoder:
     async def _handle(self, request: Request) -> Response:
         found = self.router.resolve(request.method, _raw_path(request))
         if isinstance(found, list):
+            found = found or self.own_paths.get(request.url.path, [])
             if not found:
                 raise HttpError(404, f"no route for {request.url.path}", reason="NO_ROUTE")
             raise HttpError(
@@ -170,6 +174,11 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
+    transcoder.own_paths = {
+        route.path: sorted(route.methods or [])
+        for route in app.routes
+        if isinstance(route, StarletteRoute) and "{" not in route.path
+    }
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
     app.state.transcoder = transcoder
     app.state.settings = settings
