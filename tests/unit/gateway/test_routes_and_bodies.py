@@ -131,3 +131,34 @@ def test_openapi_binary_content(router: Router) -> None:
     assert {p["name"] for p in pdf["parameters"]} == {"id", "tags", "verbose"}
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(document)
+
+
+async def test_multipart_file_field(router: Router) -> None:
+    import httpx
+    from starlette.requests import Request
+
+    from gateway.app import _read_body
+
+    built = httpx.Request(
+        "POST",
+        "http://x/v1/shelves/s1/things:import",
+        files={"file": ("orders.csv", b"a,b\n", "text/csv")},
+        data={"dryRun": "true"},
+    )
+    content = built.read()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/shelves/s1/things:import",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in built.headers.items()],
+        "query_string": b"",
+    }
+
+    async def receive():
+        return {"type": "http.request", "body": content, "more_body": False}
+
+    match = router.resolve("POST", "/v1/shelves/s1/things:import")
+    assert not isinstance(match, list)
+    body = await _read_body(Request(scope, receive), match.route)
+    assert (body.data, body.content_type) == (b"a,b\n", "text/csv")
+    assert body.form_fields == (("dryRun", "true"),)
