@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from portal_runtime.server import ServiceApp, main
 from portal_runtime.tokens import TokenIssuer, generate_keypair
 from services.identity.api import IdentityAdminApi, IdentityApi
 from services.identity.common_passwords import CommonPasswords
+from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import PasswordPolicy
 from services.identity.domain.refresh import DEFAULT_ACCESS_TTL_SECONDS
 from services.identity.handlers import order_paid_handler
@@ -68,7 +69,18 @@ def build_deps(
         sessions=SessionIssuer(issuer, repo),
         normalise_phone=normalise_phone,
         clock=clock,
+        link_lifetimes=link_lifetimes(settings),
     )
+
+
+def link_lifetimes(settings: ServiceSettings) -> dict[LinkPurpose, timedelta]:
+    """PORTAL_<PURPOSE>_TTL_SECONDS overrides a link's default lifetime."""
+    lifetimes = {}
+    for purpose in LinkPurpose:
+        seconds = settings.get_int(f"{purpose.name}_TTL_SECONDS", 0)
+        if seconds > 0:
+            lifetimes[purpose] = timedelta(seconds=seconds)
+    return lifetimes
 
 
 def bootstrap(

@@ -57,9 +57,12 @@ class IssuedLink:
     expires_at: datetime
 
 
-def issue_link(purpose: LinkPurpose, now: datetime) -> IssuedLink:
+def issue_link(
+    purpose: LinkPurpose, now: datetime, lifetime: timedelta | None = None
+) -> IssuedLink:
+    """A new link; `lifetime` overrides the purpose's default (configuration)."""
     raw = new_raw_token()
-    return IssuedLink(raw, hash_token(raw), purpose, now, now + LIFETIMES[purpose])
+    return IssuedLink(raw, hash_token(raw), purpose, now, now + (lifetime or LIFETIMES[purpose]))
 
 
 def supersedes(purpose: LinkPurpose) -> LinkPurpose:

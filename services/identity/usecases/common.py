@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
@@ -17,6 +17,7 @@ from portal_runtime.db import Database
 from portal_runtime.errors import InvalidArgument, NotFound, Unauthenticated
 from portal_runtime.tokens import Principal
 from services.identity.domain import profiles as profile_rules
+from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import PasswordPolicy
 from services.identity.domain.refresh import SessionState, ensure_session_alive
 from services.identity.domain.users import MembershipStatus, UserStatus, display_name
@@ -40,6 +41,8 @@ class Deps:
     sessions: SessionIssuer
     normalise_phone: Callable[[str], str | None]
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Per-purpose link lifetimes from configuration; absent = the domain default.
+    link_lifetimes: dict[LinkPurpose, timedelta] = field(default_factory=dict)
 
 
 def require(value: str, field_name: str) -> str:

@@ -48,7 +48,7 @@ def _token_invalid() -> FailedPrecondition:
 async def issue(
     deps: Deps, s: AsyncSession, user_id: str, entity_id: str, purpose: LinkPurpose
 ) -> IssuedLink:
-    link = issue_link(purpose, deps.clock())
+    link = issue_link(purpose, deps.clock(), deps.link_lifetimes.get(purpose))
     await deps.repo.add_link(
         s,
         token_hash=link.token_hash,
