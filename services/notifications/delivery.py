@@ -71,7 +71,7 @@ class DeliveryWorker:
         while not stop.is_set():
             self._wake.clear()
             try:
-                handled = await self.deliver_due()
+                handled = await self.deliver_due(stop)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a DB hiccup: try again at the next poll
@@ -92,16 +92,21 @@ class DeliveryWorker:
             stopping.cancel()
             waking.cancel()
 
-    async def deliver_due(self) -> int:
+    async def deliver_due(self, stop: asyncio.Event | None = None) -> int:
         """One pass: claims a batch of due messages and tries each once.
-        Returns how many were attempted."""
+        Returns how many were attempted. When `stop` is set mid-batch, the
+        messages not yet tried are released for the next start (or replica)."""
         claim = uuid.uuid4().hex
         now = self.clock()
         async with self.db.transaction() as session:
             batch = await MessageRepository(session).claim_due(
                 claim=claim, now=now, lease_until=now + self.lease, limit=self.batch_size
             )
-        for message in batch:
+        for done, message in enumerate(batch):
+            if stop is not None and stop.is_set():
+                async with self.db.transaction() as session:
+                    await MessageRepository(session).release(claim)
+                return done
             await self._deliver(message, claim)
         return len(batch)
 

@@ -219,6 +219,14 @@ class MessageRepository:
         )
         return bool(result.rowcount)
 
+    async def release(self, claim: str) -> None:
+        """Gives back the messages of a claim that were not tried."""
+        await self.session.execute(
+            update(messages_table)
+            .where(messages_table.c.claimed_by == claim)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
     async def count_by_status(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(messages_table.c.status, func.count()).group_by(messages_table.c.status)

@@ -12,6 +12,7 @@ from services.notifications.__main__ import MIGRATIONS
 from services.notifications.domain import LinkBuilder
 from services.notifications.handlers import NotificationHandlers
 from services.notifications.rendering import Renderer
+from tests.support.databases import database_kinds, database_url, drop_postgres_database
 
 WEB = "https://portail.example"
 
@@ -61,9 +62,16 @@ def handlers(renderer: Renderer, clock: Clock) -> NotificationHandlers:
     return NotificationHandlers(renderer=renderer, links=LinkBuilder(WEB), clock=clock)
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path}/notifications.db")
+@pytest.fixture(params=database_kinds())
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database: SQLite, and PostgreSQL too when
+    PORTAL_TEST_POSTGRES_URL is set."""
+    url = database_url(request.param, tmp_path, "notifications")
+    database = Database(url)
     await database.migrate(MIGRATIONS)
-    yield database
-    await database.dispose()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        if request.param == "postgresql":
+            drop_postgres_database(url)

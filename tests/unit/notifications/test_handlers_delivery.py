@@ -254,3 +254,24 @@ async def test_loop_wakes_up_when_a_handler_commits(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=2)
+
+
+async def test_stopping_mid_batch_releases_the_rest(
+    db: Database, handlers: NotificationHandlers, clock: Clock
+) -> None:
+    for n in range(3):
+        await _store(db, handlers.on_activation_requested, activation(clock, event_id=f"e{n}"))
+    stop = asyncio.Event()
+
+    class StoppingMailer(RecordingMailer):
+        async def send(self, message) -> None:  # type: ignore[no-untyped-def]
+            await super().send(message)
+            stop.set()  # SIGTERM arrives during the first send
+
+    mailer = StoppingMailer()
+    assert await _worker(db, mailer, clock).deliver_due(stop) == 1
+    assert len(mailer.sent) == 1
+    later = RecordingMailer()
+    assert await _worker(db, later, clock).deliver_due() == 2  # no lease to wait for
+    async with db.transaction() as session:
+        assert await MessageRepository(session).count_by_status() == {"SENT": 3}
