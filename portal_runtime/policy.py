@@ -26,6 +26,8 @@ def policy_of(method: MethodDescriptor) -> options_pb2.MethodPolicy:
 def policy_for_path(full_method: str) -> options_pb2.MethodPolicy | None:
     """`/portal.identity.v1.IdentityService/Login` -> its policy, or None when the
     method is not one of ours (health, reflection)."""
+    if not full_method.startswith("/portal."):
+        return None  # grpc.health, reflection...: not ours to police
     try:
         service_name, method_name = full_method.lstrip("/").split("/", 1)
         service = descriptor_pool.Default().FindServiceByName(service_name)

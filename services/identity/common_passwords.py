@@ -46,4 +46,23 @@ class CommonPasswords:
         if lowered in self._words:
             return True
         stem = lowered.rstrip(_DECORATION)
-        return len(stem) >= MIN_STEM_LENGTH and stem != lowered and stem in self._words
+        if len(stem) >= MIN_STEM_LENGTH and stem != lowered and stem in self._words:
+            return True
+        return _easily_guessed(password)
+
+
+# zxcvbn's scale: 0-1 fall to an online attack within hours, 2 within days.
+MIN_GUESSABILITY_SCORE = 3
+# zxcvbn's cost grows with length; the first characters decide anyway.
+_ESTIMATE_PREFIX = 64
+
+
+def _easily_guessed(password: str) -> bool:
+    """Sequences, repeats, keyboard walks and dictionary words with digits
+    (`123456789012`, `qwertyuiop12`) are not in any list but guessed fast:
+    NIST SP 800-63B asks to refuse them too. zxcvbn estimates that."""
+    try:
+        from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+    except ImportError:
+        return False
+    return zxcvbn(password[:_ESTIMATE_PREFIX])["score"] < MIN_GUESSABILITY_SCORE

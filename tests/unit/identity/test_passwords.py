@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 
 from portal_runtime.errors import InvalidArgument
@@ -29,13 +32,17 @@ def test_too_short(length: int) -> None:
 
 
 def test_bounds_are_inclusive() -> None:
-    POLICY.check("a9!" * 4)  # 12
-    POLICY.check("b7?" * 42 + "zz")  # 128
+    POLICY.check("Tz8!qLm3#Vw2")  # 12
+    alphabet = string.ascii_letters + string.digits + "!?#"
+    POLICY.check("".join(random.Random(7).choices(alphabet, k=MAX_LENGTH)))  # 128
     with pytest.raises(InvalidArgument):
         POLICY.check("c" * (MAX_LENGTH + 1))
 
 
-@pytest.mark.parametrize("password", ["QWERTYUIOP123", "sunshine2024!!", "Password123456"])
+@pytest.mark.parametrize(
+    "password",
+    ["QWERTYUIOP123", "sunshine2024!!", "Password123456", "123456789012", "abcdefghijkl"],
+)
 def test_common_passwords_and_decorated_common_words(password: str) -> None:
     assert POLICY.problems(password) == ["is too common; choose a less predictable password"]
 
