@@ -179,7 +179,7 @@ class IdentityAdminApi(identity_pb2_grpc.IdentityAdminServiceServicer):
             accounts=[convert.account(a) for a in found], next_page_token=token
         )
 
-    async def GetAccount(self, request: pb.AdminGetAccountRequest, context):
+    async def GetCustomerAccount(self, request: pb.GetCustomerAccountRequest, context):
         data = await accounts.admin_get_account(self.deps, current_principal(), request.id)
         return convert.account(data)
 
@@ -187,7 +187,7 @@ class IdentityAdminApi(identity_pb2_grpc.IdentityAdminServiceServicer):
         data = await accounts.operator_unlock_delegation(self.deps, current_principal(), request.id)
         return convert.account(data)
 
-    async def CreateUser(self, request: pb.AdminCreateUserRequest, context):
+    async def CreateCustomerUser(self, request: pb.CreateCustomerUserRequest, context):
         invitation = delegation.Invitation(
             request.email,
             request.first_name,
@@ -198,4 +198,4 @@ class IdentityAdminApi(identity_pb2_grpc.IdentityAdminServiceServicer):
         member, temporary = await delegation.admin_create_user(
             self.deps, current_principal(), request.entity_id, invitation
         )
-        return pb.AdminCreateUserResponse(user=convert.user(member), temporary_password=temporary)
+        return pb.CreateCustomerUserResponse(user=convert.user(member), temporary_password=temporary)

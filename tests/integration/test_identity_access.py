@@ -74,7 +74,7 @@ def test_invited_manager_sets_a_password_and_gets_the_profile_permissions(api: A
         "/v1/profiles", {"name": "Billing only", "permissions": ["billing.read"]}, token
     )
     assert profile.status_code == 201, profile.text
-    email = f"invitee-{account['clientNumber']}@example.com"
+    email = f"invitee-{account['clientNumber']}@example.com".lower()
     invited = api.post(
         "/v1/users",
         {

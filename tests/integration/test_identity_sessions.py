@@ -140,5 +140,7 @@ def test_a_manager_of_several_entities_switches_between_them(api: Api):
     assert account["clientNumber"] == second["clientNumber"]
 
     stranger = api.new_account()
-    refused = api.post("/v1/me/entity:switch", {"entityId": stranger["id"]}, session["accessToken"])
+    refused = api.post(
+        "/v1/me/entity:switch", {"entityId": stranger["id"]}, switched.json()["accessToken"]
+    )
     assert refused.status_code == 404
