@@ -40,6 +40,15 @@ def clean_metadata(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return kept
 
 
+# round_robin spreads calls over every address the name resolves to (a headless
+# Service's pods); with a single address it behaves like pick_first.
+CHANNEL_OPTIONS = (
+    ("grpc.lb_policy_name", "round_robin"),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+)
+
+
 class Backends:
     def __init__(self, settings: GatewaySettings, routes: Sequence[Route]) -> None:
         self._settings = settings
@@ -51,7 +60,7 @@ class Backends:
         channel = self._channels.get(domain)
         if channel is None:
             addr = self._settings.backend_addr(domain)
-            channel = grpc.aio.insecure_channel(addr)
+            channel = grpc.aio.insecure_channel(addr, options=CHANNEL_OPTIONS)
             self._channels[domain] = channel
         return channel
 
