@@ -1,0 +1,39 @@
+"""schemathesis against the generated /openapi.json of the running suite: no
+generated request, valid or not, makes any route answer a server error, with no
+token, a customer token or an operator token."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from deploy.local.suite import Suite
+from tests.support.api import Api
+
+
+@pytest.fixture(scope="session")
+def api_schema(suite: Suite):
+    return schemathesis.openapi.from_url(f"{suite.gateway_url}/openapi.json")
+
+
+@pytest.fixture(scope="session")
+def customer_token(api: Api) -> str:
+    account = api.new_account()
+    return api.activate(account)["accessToken"]
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_route_answers_a_server_error(case, api: Api, customer_token: str):
+    for token in ("", customer_token, api.operator):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        case.call_and_validate(headers=headers, checks=[not_a_server_error])
