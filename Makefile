@@ -25,7 +25,7 @@ protos: $(STAMP)
 run: protos
 	$(PY) -m deploy.local.run
 
-test: protos
+test: protos lint
 	$(PY) -m pytest
 
 test-unit: protos

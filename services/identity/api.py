@@ -198,4 +198,6 @@ class IdentityAdminApi(identity_pb2_grpc.IdentityAdminServiceServicer):
         member, temporary = await delegation.admin_create_user(
             self.deps, current_principal(), request.entity_id, invitation
         )
-        return pb.CreateCustomerUserResponse(user=convert.user(member), temporary_password=temporary)
+        return pb.CreateCustomerUserResponse(
+            user=convert.user(member), temporary_password=temporary
+        )
