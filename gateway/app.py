@@ -139,7 +139,11 @@ async def _healthz(request: Request) -> Response:
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """The gateway ASGI app. Reads the environment when no settings are given."""
     settings = settings or GatewaySettings.from_env()
-    routes = discover_routes()
+    routes = [
+        route
+        for route in discover_routes()
+        if settings.domains is None or route.domain in settings.domains
+    ]
     transcoder = Transcoder(settings, routes)
     openapi = build_openapi(routes)
 

@@ -30,6 +30,9 @@ class GatewaySettings:
     max_body_bytes: int = 20 * 1024 * 1024
     auth_rate_limit: str = "30/minute"
     health_timeout_seconds: float = 2.0
+    # The domains this deployment runs; routes of other domains are not
+    # served (404) nor checked by /readyz. None = every domain with routes.
+    domains: frozenset[str] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -49,6 +52,7 @@ class GatewaySettings:
             ),
             max_body_bytes=int(env.get("PORTAL_GATEWAY_MAX_BODY_BYTES", str(20 * 1024 * 1024))),
             auth_rate_limit=env.get("PORTAL_GATEWAY_AUTH_RATE_LIMIT", "30/minute"),
+            domains=_domains(env.get("PORTAL_GATEWAY_SERVICES", "")),
         )
 
     def backend_addr(self, domain: str) -> str:
@@ -63,3 +67,8 @@ class GatewaySettings:
                     f"no address for domain {domain!r}: set PORTAL_{domain.upper()}_ADDR"
                 ) from None
             return addr
+
+
+def _domains(raw: str) -> frozenset[str] | None:
+    names = frozenset(name.strip() for name in raw.split(",") if name.strip())
+    return names or None

@@ -57,6 +57,7 @@ class Suite:
         gateway_port = free_port() if self.random_ports else 8080
         env.setdefault("PORTAL_GATEWAY_ADDR", f"127.0.0.1:{gateway_port}")
         env.setdefault("PORTAL_WEB_URL", f"http://{env['PORTAL_GATEWAY_ADDR']}")
+        env.setdefault("PORTAL_GATEWAY_SERVICES", ",".join(self.services))
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
 

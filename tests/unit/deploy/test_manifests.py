@@ -50,6 +50,7 @@ DOCUMENTED_ENV = {
     "PORTAL_MAIL_FROM",
     "PORTAL_GATEWAY_ADDR",
     "PORTAL_GATEWAY_TRUST_FORWARDED",
+    "PORTAL_GATEWAY_SERVICES",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     *(f"PORTAL_{name.upper()}_ADDR" for name in PORTS),
     *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),

@@ -170,6 +170,7 @@ def make_client(backend: Backend, keys: Keys) -> Callable[..., httpx.AsyncClient
     def make(**overrides: object) -> httpx.AsyncClient:
         values: dict[str, object] = {
             "backends": {"identity": backend.addr, "notifications": backend.addr},
+            "domains": frozenset({"identity", "notifications"}),
             "jwt_public_key_pem": keys.public_pem,
             "jwt_public_key_file": Path("/nonexistent"),
             "auth_rate_limit": "1000/minute",
