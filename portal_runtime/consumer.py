@@ -105,7 +105,7 @@ class EventConsumer:
             f"consume {self.subject}", context=extract(headers), kind=trace.SpanKind.CONSUMER
         ):
             try:
-                applied = await self._apply(str(event_id), event)
+                applied = await self.apply(str(event_id), event)
             except Exception as exc:
                 if deliveries >= self.max_deliveries:
                     log.exception("event %s failed %d times: dead letter", event_id, deliveries)
@@ -118,7 +118,8 @@ class EventConsumer:
         await msg.ack()
         log.debug("event %s %s", event_id, "applied" if applied else "already applied")
 
-    async def _apply(self, event_id: str, event: Message) -> bool:
+    async def apply(self, event_id: str, event: Message) -> bool:
+        """Runs the handler once for this event id (inbox); False if already applied."""
         try:
             async with self.db.transaction() as session:
                 seen = await session.execute(

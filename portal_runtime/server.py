@@ -29,6 +29,7 @@ from portal_runtime.db import Database
 from portal_runtime.idempotency import purge_expired
 from portal_runtime.interceptor import PortalInterceptor
 from portal_runtime.logs import configure_logging
+from portal_runtime.operations import OperationsServicer
 from portal_runtime.outbox import OutboxRelay
 from portal_runtime.telemetry import configure_tracing, shutdown_tracing
 from portal_runtime.tokens import TokenVerifier
@@ -63,6 +64,7 @@ class ServiceApp:
         self._consumers: list[EventConsumer] = []
         self._tasks: list[Task] = [self.relay.run, self._purge_idempotency_keys]
         self._startups: list[Callable[[], Awaitable[None]]] = []
+        self._operations: tuple[Callable[[Any, grpc.aio.Server], None], str] | None = None
         self._stop = asyncio.Event()
         self._running: list[asyncio.Task] = []
         self._server: grpc.aio.Server | None = None
@@ -72,6 +74,12 @@ class ServiceApp:
         self, add_fn: Callable[[Any, grpc.aio.Server], None], servicer: Any, full_name: str
     ) -> None:
         self._servicers.append((add_fn, servicer, full_name))
+
+    def add_operations(
+        self, add_fn: Callable[[Any, grpc.aio.Server], None], full_name: str
+    ) -> None:
+        """Serves the service's `<Domain>OperationsService` (dead letters)."""
+        self._operations = (add_fn, full_name)
 
     def subscribe(self, handlers: dict[type, Handler], *, max_deliveries: int = 5) -> None:
         for event_type, handler in handlers.items():
@@ -100,6 +108,12 @@ class ServiceApp:
         self.bus.start()
         server = grpc.aio.server(interceptors=[PortalInterceptor(self.verifier, self.db)])
         names = [reflection.SERVICE_NAME, health.SERVICE_NAME]
+        if self._operations is not None:
+            add_fn, full_name = self._operations
+            self._servicers.append(
+                (add_fn, OperationsServicer(self.db, self._consumers), full_name)
+            )
+            self._operations = None
         for add_fn, servicer, full_name in self._servicers:
             add_fn(servicer, server)
             names.append(full_name)

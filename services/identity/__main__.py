@@ -103,6 +103,10 @@ def bootstrap(
         IdentityAdminApi(deps),
         ADMIN_SERVICE_NAME,
     )
+    app.add_operations(
+        identity_pb2_grpc.add_IdentityOperationsServiceServicer_to_server,
+        "portal.identity.v1.IdentityOperationsService",
+    )
     app.subscribe({ordering_events.OrderPaid: order_paid_handler(deps)})
 
     async def create_bootstrap_operator() -> None:

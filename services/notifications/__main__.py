@@ -63,6 +63,10 @@ def bootstrap(
         NotificationsAdminApi(db),
         SERVICE_NAME,
     )
+    app.add_operations(
+        notifications_pb2_grpc.add_NotificationsOperationsServiceServicer_to_server,
+        "portal.notifications.v1.NotificationsOperationsService",
+    )
     app.subscribe(handlers.subscriptions())
     app.add_task(worker.run)
     app.delivery = worker  # type: ignore[attr-defined]  # tests wake it / run a pass

@@ -232,3 +232,30 @@ def test_bad_requests_change_nothing_and_say_why(api: Api):
     assert garbage.status_code == 400
     assert garbage.json()["error"]["status"] == "INVALID_ARGUMENT"
     assert garbage.headers.get("X-Request-Id")
+
+
+def test_a_poison_event_is_visible_to_operators(api: Api, suite: Suite):
+    async def publish_garbage() -> None:
+        nc = await nats.connect(suite.env["PORTAL_NATS_URL"])
+        await nc.jetstream().publish(
+            "portal.ordering.OrderPaid", b"\xff\x00 not a protobuf", headers={"ce-id": "poison-1"}
+        )
+        await nc.close()
+
+    asyncio.run(publish_garbage())
+    deadline = time.monotonic() + 15
+    letters: list = []
+    while time.monotonic() < deadline:
+        answer = api.get("/v1/admin/identity/dead-letters", api.operator)
+        assert answer.status_code == 200, answer.text
+        letters = [
+            d for d in answer.json()["deadLetters"] if d["subject"] == "portal.ordering.OrderPaid"
+        ]
+        if letters:
+            break
+        time.sleep(0.2)
+    assert letters and "undecodable" in letters[0]["error"]
+    retry = api.post(f"/v1/admin/identity/dead-letters/{letters[0]['id']}:retry", {}, api.operator)
+    assert retry.status_code == 400 and error_reason(retry) == "UNDECODABLE_EVENT"
+    customer = api.activate(api.new_account())["accessToken"]
+    assert api.get("/v1/admin/identity/dead-letters", customer).status_code == 403

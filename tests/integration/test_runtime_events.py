@@ -132,8 +132,8 @@ async def test_a_redelivered_event_does_nothing(db: Database, tmp_path: Path):
     )
     try:
         event = new_event(events_pb2.OrderPaid, entity_id="e1", order_id="dup")
-        assert await consumer._apply(event.event_id, event) is True
-        assert await consumer._apply(event.event_id, event) is False
+        assert await consumer.apply(event.event_id, event) is True
+        assert await consumer.apply(event.event_id, event) is False
         assert await _count_applied(db) == 1
     finally:
         await bus.close()
@@ -173,6 +173,65 @@ async def test_a_poison_event_goes_to_the_dead_letters(db: Database, tmp_path: P
             return len(rows) == 1 and "cannot handle" in rows[0].error
 
         await _wait_for(dead_lettered, timeout=20)
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bus.close()
+        nats.stop()
+
+
+async def test_an_operator_retries_a_dead_letter_once_its_cause_is_fixed(
+    db: Database, tmp_path: Path
+):
+    from portal.common.v1 import operations_pb2
+    from portal_runtime.operations import OperationsServicer
+
+    nats = NatsServer(tmp_path / "js").start()
+    bus = Bus(nats.url, name="test")
+    relay = OutboxRelay(db, bus, poll_seconds=0.1)
+    broken = {"yes": True}
+
+    async def fragile(session, event) -> None:
+        if broken["yes"]:
+            raise RuntimeError("downstream rule missing")
+        await _record(session, event)
+
+    consumer = EventConsumer(
+        service="fragile",
+        db=db,
+        bus=bus,
+        event_type=events_pb2.OrderPaid,
+        handler=fragile,
+        max_deliveries=2,
+    )
+    operations = OperationsServicer(db, [consumer])
+    stop = asyncio.Event()
+    bus.start()
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
+    try:
+        async with db.transaction() as session:
+            await add_event(session, new_event(events_pb2.OrderPaid, entity_id="e1", order_id="r1"))
+
+        async def listed() -> bool:
+            answer = await operations.ListDeadLetters(operations_pb2.ListDeadLettersRequest(), None)
+            return len(answer.dead_letters) == 1
+
+        await _wait_for(listed, timeout=20)
+        letter = (
+            await operations.ListDeadLetters(operations_pb2.ListDeadLettersRequest(), None)
+        ).dead_letters[0]
+        assert "downstream rule missing" in letter.error and letter.deliveries == 2
+
+        broken["yes"] = False
+        retried = await operations.RetryDeadLetter(
+            operations_pb2.RetryDeadLetterRequest(id=letter.id), None
+        )
+        assert retried.applied is True
+        assert await _count_applied(db) == 1
+        left = await operations.ListDeadLetters(operations_pb2.ListDeadLettersRequest(), None)
+        assert list(left.dead_letters) == []
     finally:
         stop.set()
         for task in tasks:
