@@ -1,0 +1,308 @@
+"""The order import file: a CSV with one line per beneficiary to load.
+
+`parse_order_file(data, ...)` decodes (UTF-8 with or without BOM, else Windows-1252
+/ Latin-1), detects the separator (``;`` or ``,``) from the header, maps header
+names whatever their case, accents and spacing, then checks every line and reports
+ALL problems at once as ``line <n>: <jsonName>`` field violations (the header is
+line 1). A valid file gives the parsed lines; nothing is created here.
+
+One file makes one draft order, and an order goes to one delivery point: every line
+must name the first line's delivery point code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from portal_runtime.errors import InvalidArgument, Violations
+
+from .beneficiaries import employee_number_problem, name_problem
+from .orders import LoadBounds
+from .values import INVALID_DATE, email_problem, normalise_email, parse_iso_date
+
+DEFAULT_MAX_LINES = 100_000
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+SEPARATORS = (";", ",")
+
+# (JSON name, template label, accepted header spellings once normalised)
+COLUMNS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("employeeNumber", "Employee number",
+     frozenset({"employeenumber", "matricule", "numerosalarie", "numeroemploye"})),
+    ("lastName", "Last name", frozenset({"lastname", "nom", "nomdefamille"})),
+    ("firstName", "First name", frozenset({"firstname", "prenom"})),
+    ("email", "Email", frozenset({"email", "mail", "courriel", "adresseemail"})),
+    ("birthDate", "Birth date", frozenset({"birthdate", "datedenaissance", "datenaissance"})),
+    ("deliveryPointCode", "Delivery point code",
+     frozenset({"deliverypointcode", "codepointdelivraison", "codepointlivraison",
+                "pointdelivraison", "pointlivraison"})),
+    ("newCard", "New card", frozenset({"newcard", "nouvellecarte"})),
+    ("loadAmount", "Load amount",
+     frozenset({"loadamount", "montant", "montantchargement", "montantdechargement"})),
+)  # fmt: skip
+_BY_ALIAS = {alias: name for name, _, aliases in COLUMNS for alias in aliases}
+LABELS = {name: label for name, label, _ in COLUMNS}
+EXAMPLE_ROW = ("E-0001", "Dupont", "Élodie", "elodie.dupont@example.com", "1990-05-17",
+               "HQ", "oui", "50,00")  # fmt: skip
+
+TRUE_WORDS = frozenset({"yes", "oui", "1", "true", "y", "o", "x"})
+FALSE_WORDS = frozenset({"no", "non", "0", "false", "n", ""})
+_AMOUNT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+@dataclass(frozen=True)
+class FileLine:
+    line_number: int
+    employee_number: str
+    last_name: str
+    first_name: str
+    email: str
+    birth_date: str  # YYYY-MM-DD or ""
+    delivery_point_code: str
+    new_card: bool
+    load_amount_cents: int
+
+
+@dataclass(frozen=True)
+class OrderFile:
+    delivery_point_code: str
+    lines: list[FileLine]
+    separator: str
+    encoding: str
+
+
+def template() -> bytes:
+    """The blank import template: header + one example row, ``;``, UTF-8 with BOM."""
+    header = ";".join(LABELS[name] for name, _, _ in COLUMNS)
+    return BOM + f"{header}\r\n{';'.join(EXAMPLE_ROW)}\r\n".encode()
+
+
+def normalise_header(raw: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", raw)
+    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read with."""
+    if data.startswith(BOM):
+        try:
+            return data[len(BOM) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def detect_separator(header_line: str) -> str:
+    """The separator whose split maps the most expected header names (``;`` on a tie)."""
+
+    def known(separator: str) -> int:
+        return sum(normalise_header(cell) in _BY_ALIAS for cell in header_line.split(separator))
+
+    return max(SEPARATORS, key=known)  # max keeps the first on a tie
+
+
+def _file_error(description: str, reason: str, field: str = "file") -> InvalidArgument:
+    return InvalidArgument.for_field(field, description, reason=reason)
+
+
+def _map_header(cells: list[str], violations: Violations) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _BY_ALIAS.get(normalise_header(cell))
+        if name is None:
+            violations.add("line 1: header", f"unknown column {cell.strip()!r}")
+        elif name in positions:
+            violations.add("line 1: header", f"column {cell.strip()!r} appears twice")
+        else:
+            positions[name] = index
+    for name, label, _ in COLUMNS:
+        if name not in positions:
+            violations.add("line 1: header", f"column {label!r} is missing")
+    return positions
+
+
+def parse_amount_cents(raw: str) -> tuple[int | None, str | None]:
+    """Euros (``50``, ``50,00``, ``50.5``, ``1 000,00 €``) as exact integer cents."""
+    text = _SPACES.sub("", raw).removesuffix("€").removeprefix("€")
+    if not text:
+        return None, "is required"
+    if not _AMOUNT.match(text):
+        return None, "is not a number (e.g. 50 or 50,00)"
+    try:
+        cents = Decimal(text.replace(",", ".")) * 100
+    except InvalidOperation:  # pragma: no cover - the pattern excludes it
+        return None, "is not a number (e.g. 50 or 50,00)"
+    if cents != cents.to_integral_value():
+        return None, "has more than 2 decimals"
+    return int(cents), None
+
+
+def parse_file_date(raw: str) -> str | None:
+    """``YYYY-MM-DD`` (or ``DD/MM/YYYY`` as Excel writes it in France) as ISO, or None."""
+    match = _FR_DATE.match(raw)
+    if match:
+        raw = f"{match.group(3)}-{match.group(2)}-{match.group(1)}"
+    day = parse_iso_date(raw)
+    return day.isoformat() if day else None
+
+
+def parse_order_file(
+    data: bytes,
+    *,
+    known_codes: Collection[str],
+    today: date,
+    bounds: LoadBounds | None = None,
+    max_lines: int = DEFAULT_MAX_LINES,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> OrderFile:
+    """The file's lines, or InvalidArgument listing every problem of every line.
+
+    `known_codes`: the entity's delivery point codes (compared case-insensitively).
+    `max_lines` counts order lines, not the header."""
+    bounds = bounds or LoadBounds()
+    if len(data) > max_bytes:
+        raise _file_error(
+            f"is {len(data)} bytes; the limit is {max_bytes} bytes: split it",
+            "ORDER_FILE_TOO_LARGE",
+        )
+    text, encoding = decode(data)
+    if not text.strip():
+        raise _file_error("is empty: it needs a header line and order lines", "ORDER_FILE_EMPTY")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    separator = detect_separator(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
+    violations = Violations()
+    positions = _map_header(next(reader), violations)
+    if violations:
+        violations.raise_if_any("ORDER_FILE_INVALID")
+    checker = _LineChecker(positions, separator, {c.strip().upper() for c in known_codes},
+                           bounds, today, violations)  # fmt: skip
+    start = reader.line_num + 1
+    count = 0
+    for row in reader:
+        line_number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines and Excel's trailing ";;;;;;;" rows
+        count += 1
+        if count > max_lines:
+            raise _file_error(
+                f"has more than {max_lines} order lines: split it", "ORDER_FILE_TOO_MANY_LINES"
+            )
+        checker.check(line_number, row)
+    if count == 0:
+        raise _file_error("has a header but no order line", "ORDER_FILE_EMPTY")
+    violations.raise_if_any("ORDER_FILE_INVALID")
+    return OrderFile(checker.first_code or "", checker.lines, separator, encoding)
+
+
+class _LineChecker:
+    """Checks one line at a time, remembering what spans lines (duplicates, the
+    delivery point)."""
+
+    def __init__(
+        self,
+        positions: dict[str, int],
+        separator: str,
+        known_codes: set[str],
+        bounds: LoadBounds,
+        today: date,
+        violations: Violations,
+    ) -> None:
+        self.order = [positions[name] for name, _, _ in COLUMNS]
+        self.width = len(positions)
+        self.separator = separator
+        self.known_codes = known_codes
+        self.bounds = bounds
+        self.today = today
+        self.violations = violations
+        self.seen: dict[str, int] = {}
+        self.first_code: str | None = None
+        self.lines: list[FileLine] = []
+
+    def check(self, n: int, row: list[str]) -> None:
+        add = self.violations.add
+        if len(row) != self.width:
+            add(f"line {n}: columns", f"has {len(row)} columns; the header has {self.width}")
+            return
+        before = len(self.violations.items)
+        cells = [row[i].strip() for i in self.order]
+        for (name, _, _), cell in zip(COLUMNS, cells, strict=True):
+            if self.separator in cell:
+                add(
+                    f"line {n}: {name}",
+                    f"contains the separator {self.separator!r} (inside quotes); "
+                    "remove it: the file must have one value per column",
+                )
+        number, last, first, raw_email, raw_birth, raw_code, raw_new, raw_amount = cells
+        problem = employee_number_problem(number)
+        if problem:
+            add(f"line {n}: employeeNumber", problem)
+        elif number in self.seen:
+            add(f"line {n}: employeeNumber", f"{number!r} is already on line {self.seen[number]}")
+        else:
+            self.seen[number] = n
+        for name, value in (("lastName", last), ("firstName", first)):
+            problem = name_problem(" ".join(value.split()))
+            if problem:
+                add(f"line {n}: {name}", problem)
+        email = normalise_email(raw_email)
+        problem = email_problem(email) if email else None
+        if problem:
+            add(f"line {n}: email", problem)
+        birth = parse_file_date(raw_birth) if raw_birth else ""
+        if birth is None:
+            add(f"line {n}: birthDate", INVALID_DATE)
+        elif birth and date.fromisoformat(birth) >= self.today:
+            add(f"line {n}: birthDate", "must be in the past")
+        code = raw_code.upper()
+        if not code:
+            add(f"line {n}: deliveryPointCode", "is required")
+        elif code not in self.known_codes:
+            add(f"line {n}: deliveryPointCode", f"unknown delivery point code {raw_code!r}")
+        elif self.first_code is None:
+            self.first_code = code
+        elif code != self.first_code:
+            add(
+                f"line {n}: deliveryPointCode",
+                f"is {code!r} but the first line's is {self.first_code!r}: "
+                "one order goes to one delivery point; use one file per point",
+            )
+        new_word = raw_new.casefold()
+        if new_word not in TRUE_WORDS and new_word not in FALSE_WORDS:
+            add(f"line {n}: newCard", "must be yes/no, oui/non, 1/0 or true/false")
+        cents, problem = parse_amount_cents(raw_amount)
+        if problem is None and cents is not None:
+            problem = self.bounds.problem(cents)
+        if problem:
+            add(f"line {n}: loadAmount", problem)
+        if len(self.violations.items) == before and cents is not None:
+            self.lines.append(
+                FileLine(
+                    n,
+                    number,
+                    " ".join(last.split()),
+                    " ".join(first.split()),
+                    email,
+                    birth or "",
+                    code,
+                    new_word in TRUE_WORDS,
+                    cents,
+                )
+            )
