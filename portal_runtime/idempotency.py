@@ -1,6 +1,11 @@
 """Idempotency keys: a replay with the same key and body returns the first
 answer and does nothing twice; the same key with another body is refused; a
-replay while the first call is still running is a conflict (ABORTED)."""
+replay while the first call is still running is a conflict (ABORTED).
+
+The answer is recorded in its own transaction right after the call's: a crash
+between the two leaves the key IN_FLIGHT, and a replay after the lease runs the
+call again. Closing that window would mean writing the answer inside each use
+case's transaction; the lease keeps it to a crash at that exact point."""
 
 from __future__ import annotations
 
