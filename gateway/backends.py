@@ -25,6 +25,8 @@ FORWARDED_HEADERS = (
     "traceparent",
     "tracestate",
     "accept-language",
+    # Content negotiation (CSV or JSON) of HttpBody answers.
+    "accept",
 )
 
 
