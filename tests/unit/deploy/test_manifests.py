@@ -52,9 +52,22 @@ DOCUMENTED_ENV = {
     "PORTAL_GATEWAY_TRUST_FORWARDED",
     "PORTAL_GATEWAY_SERVICES",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
+    # ordering (optional; ConfigMap ordering-config)
+    "PORTAL_ORDERING_TRANSFER_IBAN",
+    "PORTAL_ORDERING_TRANSFER_BIC",
+    "PORTAL_ORDERING_TRANSFER_HOLDER",
+    "PORTAL_ORDERING_MIN_LOAD_CENTS",
+    "PORTAL_ORDERING_MAX_LOAD_CENTS",
+    "PORTAL_ORDERING_CARD_FEE_CENTS",
+    "PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES",
     *(f"PORTAL_{name.upper()}_ADDR" for name in PORTS),
     *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),
 }
+# The services deployed today; a service in PORTS joins this set when it is deployed.
+DEPLOYED = {"identity", "notifications", "ordering"}
+# What a Portail pod may mount: no persistent volume (state lives in PostgreSQL and
+# NATS; ordering keeps uploaded order files in its database).
+POD_VOLUME_SOURCES = {"emptyDir", "secret", "configMap"}
 PORTAIL_IMAGE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*portail(?::[\w.-]+)?$")
 
 
@@ -146,7 +159,7 @@ def pod_labels(workload: dict) -> dict:
 def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]) -> None:
     deployments = portail_deployments(resources)
     names = {app_name(d) for d in deployments}
-    assert {"gateway", "identity", "notifications"} <= names
+    assert {"gateway", *DEPLOYED} <= names
     pdbs = of_kind(resources, "PodDisruptionBudget")
     services = {s["metadata"]["name"]: s for s in of_kind(resources, "Service")}
     for d in deployments:
@@ -163,6 +176,8 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
         assert sc["capabilities"]["drop"] == ["ALL"], where
         tmp = {m["name"] for m in c["volumeMounts"] if m["mountPath"] == "/tmp"}
         assert any(v["name"] in tmp and "emptyDir" in v for v in pod["volumes"]), where
+        for volume in pod["volumes"]:
+            assert set(volume) - {"name"} <= POD_VOLUME_SOURCES, f"{where}: {volume['name']}"
         assert {"requests", "limits"} <= c["resources"].keys(), where
         assert {"cpu", "memory"} <= c["resources"]["requests"].keys(), where
         assert "memory" in c["resources"]["limits"], where
@@ -176,6 +191,12 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
         assert env["PORTAL_JWT_PUBLIC_KEY_FILE"], where
         assert env["PORTAL_NATS_URL"] == "nats://nats:4222", where
         assert ("PORTAL_JWT_PRIVATE_KEY_FILE" in env) == (name == "identity"), where
+        for other in PORTS.keys() - {name}:
+            # A service's own variables (PORTAL_<NAME>_...) go to that service only;
+            # the gateway gets each service's address.
+            allowed = {f"PORTAL_{other.upper()}_ADDR"} if name == "gateway" else set()
+            foreign = {k for k in env if k.startswith(f"PORTAL_{other.upper()}_")} - allowed
+            assert not foreign, f"{where} gets {other}'s variables {foreign}"
 
         probes = [c["startupProbe"], c["readinessProbe"], c["livenessProbe"]]
         if name == "gateway":
@@ -185,6 +206,8 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
             assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert all(p["httpGet"]["port"] == "http" for p in probes)
+            served = env["PORTAL_GATEWAY_SERVICES"].split(",")
+            assert sorted(served) == sorted(names - {"gateway"}), "PORTAL_GATEWAY_SERVICES"
             for other in names - {"gateway"}:
                 port = PORTS[other]
                 assert env[f"PORTAL_{other.upper()}_ADDR"] == f"{other}:{port}", other

@@ -3,3 +3,5 @@ CREATE ROLE identity LOGIN PASSWORD 'identity-dev';
 CREATE DATABASE identity OWNER identity;
 CREATE ROLE notifications LOGIN PASSWORD 'notifications-dev';
 CREATE DATABASE notifications OWNER notifications;
+CREATE ROLE ordering LOGIN PASSWORD 'ordering-dev';
+CREATE DATABASE ordering OWNER ordering;
