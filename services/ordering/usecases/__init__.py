@@ -1,0 +1,1 @@
+"""Ordering's use cases: one transaction each, entity taken from the token."""

@@ -1,0 +1,214 @@
+"""Orders (unit mode, duplication, submit, cancel, history), production and the
+PaymentSucceeded consumer, against a real (SQLite) database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal.billing.v1 import events_pb2 as billing_events
+from portal.common.v1 import types_pb2
+from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.ordering.domain.references import is_valid_rf
+from services.ordering.handlers import payment_succeeded_handler
+from services.ordering.usecases import beneficiaries as catalog
+from services.ordering.usecases import orders, production
+
+from .conftest import World
+from .helpers import draft, person, point
+
+
+async def pay(world: World, order_id: str, cents: int, event_id: str = "ev-1", entity="ent-acme"):
+    handler = payment_succeeded_handler(world.deps)
+    event = billing_events.PaymentSucceeded(
+        event_id=event_id,
+        entity_id=entity,
+        payment_id="pay-1",
+        order_id=order_id,
+        amount=types_pb2.Money(amount_cents=cents, currency="EUR"),
+        method="CARD",
+    )
+    async with world.db.transaction() as s:
+        await handler(s, event)
+
+
+async def test_unit_order_totals_and_numbers(world: World) -> None:
+    order, hq, people = await draft(world, amounts=(5000, 2500))
+    row = order.row
+    assert row.status == "DRAFT" and row.source == "UNIT" and row.delivery_point_id == hq.id
+    assert row.number == "CMD-2026-000001"
+    assert row.total_cents == 5000 + 2500 + 2 * 500
+    assert [line.employee_number for line in order.lines] == ["E-0", "E-1"]
+    second = await orders.create_order(
+        world.deps, world.acme, hq.id, [orders.LineInput(people[0].id, False, 1000)]
+    )
+    assert second.row.number == "CMD-2026-000002" and second.row.total_cents == 1000
+
+
+async def test_create_order_bad_input(world: World) -> None:
+    hq = await point(world)
+    ada = await person(world)
+    with pytest.raises(NotFound):
+        await orders.create_order(
+            world.deps, world.acme, "nope", [orders.LineInput(ada.id, 1, 500)]
+        )
+    with pytest.raises(InvalidArgument) as err:
+        await orders.create_order(
+            world.deps, world.acme, hq.id,
+            [orders.LineInput(ada.id, False, 50), orders.LineInput(ada.id, False, 500)],
+        )  # fmt: skip
+    fields = {v.field for v in err.value.violations}
+    assert fields == {"lines[0].loadAmountCents", "lines[1].beneficiaryId"}
+    with pytest.raises(PermissionDenied):
+        await orders.get_order(world.deps, world.operator, "x")
+
+
+async def test_submit_transfer_fills_instructions_and_publishes(world: World) -> None:
+    order, _, _ = await draft(world)
+    with pytest.raises(InvalidArgument) as err:
+        await orders.submit_order(world.deps, world.acme, order.row.id, "CHEQUE")
+    assert err.value.violations[0].field == "paymentMethod"
+    submitted = await orders.submit_order(world.deps, world.acme, order.row.id, "TRANSFER")
+    row = submitted.row
+    assert row.status == "AWAITING_PAYMENT" and row.payment_method == "TRANSFER"
+    assert row.transfer_iban == "FR7630006000011234567890189" and row.transfer_bic == "AGRIFRPP"
+    assert row.transfer_holder == "Portail Demo" and is_valid_rf(row.transfer_reference)
+    [event] = await world.events("OrderSubmitted")
+    assert (event.order_id, event.amount.amount_cents) == (row.id, row.total_cents)
+    assert event.transfer_reference == row.transfer_reference
+    assert [h.status for h in submitted.history] == ["DRAFT", "AWAITING_PAYMENT"]
+    with pytest.raises(FailedPrecondition):
+        await orders.submit_order(world.deps, world.acme, order.row.id, "CARD")
+    with pytest.raises(NotFound):
+        await orders.submit_order(world.deps, world.globex, order.row.id, "CARD")
+
+
+async def test_payment_succeeded_twice_publishes_one_order_paid(world: World) -> None:
+    order, _, _ = await draft(world)
+    await orders.submit_order(world.deps, world.acme, order.row.id, "CARD")
+    total = order.row.total_cents
+    await pay(world, order.row.id, total - 1)  # short: ignored
+    await pay(world, order.row.id, total, entity="ent-globex")  # another entity: ignored
+    assert (await orders.get_order(world.deps, world.acme, order.row.id)).row.status == (
+        "AWAITING_PAYMENT"
+    )
+    await pay(world, order.row.id, total, "ev-2")
+    await pay(world, order.row.id, total, "ev-3")
+    paid = await orders.get_order(world.deps, world.acme, order.row.id)
+    assert paid.row.status == "PAID" and paid.row.payment_id == "pay-1"
+    [event] = await world.events("OrderPaid")
+    assert (event.entity_id, event.order_id, event.amount.amount_cents) == (
+        "ent-acme", order.row.id, total,
+    )  # fmt: skip
+
+
+async def test_cancel_before_production_only(world: World) -> None:
+    order, _, _ = await draft(world)
+    cancelled = await orders.cancel_order(world.deps, world.acme, order.row.id)
+    assert cancelled.row.status == "CANCELLED"
+    assert [e.order_id for e in await world.events("OrderCancelled")] == [order.row.id]
+    hq = (await catalog.list_delivery_points(world.deps, world.acme, 0, ""))[0][0]
+    ada = await person(world, "E-7")
+    second = await orders.create_order(
+        world.deps, world.acme, hq.id, [orders.LineInput(ada.id, True, 1000)]
+    )
+    await orders.submit_order(world.deps, world.acme, second.row.id, "CARD")
+    await pay(world, second.row.id, second.row.total_cents)
+    await production.start_production(world.deps, world.operator, second.row.id)
+    with pytest.raises(FailedPrecondition) as err:
+        await orders.cancel_order(world.deps, world.acme, second.row.id)
+    assert err.value.reason == "ORDER_NOT_CANCELLABLE"
+
+
+async def test_duplicate_skips_deleted_beneficiaries(world: World) -> None:
+    order, _, people = await draft(world, amounts=(5000, 2500))
+    await catalog.delete_beneficiary(world.deps, world.acme, people[0].id)
+    copy = await orders.duplicate_order(world.deps, world.acme, order.row.id)
+    assert copy.row.source == "DUPLICATE" and copy.row.status == "DRAFT"
+    assert [(x.beneficiary_id, x.load_amount_cents) for x in copy.lines] == [(people[1].id, 2500)]
+    await catalog.delete_beneficiary(world.deps, world.acme, people[1].id)
+    with pytest.raises(FailedPrecondition):
+        await orders.duplicate_order(world.deps, world.acme, order.row.id)
+    with pytest.raises(NotFound):
+        await orders.duplicate_order(world.deps, world.globex, order.row.id)
+
+
+async def test_list_orders_filters(world: World) -> None:
+    first, hq, people = await draft(world)
+    world.clock.advance(timedelta(days=2))  # 2026-03-12
+    second = await orders.create_order(
+        world.deps, world.acme, hq.id, [orders.LineInput(people[0].id, False, 1000)]
+    )
+    await orders.submit_order(world.deps, world.acme, second.row.id, "CARD")
+
+    async def numbers(**kw) -> list[str]:
+        args = {"status": "", "date_from": "", "date_to": "", "page_size": 0, "page_token": ""}
+        found, _ = await orders.list_orders(world.deps, world.acme, **{**args, **kw})
+        return [d.row.number for d in found]
+
+    assert await numbers() == [second.row.number, first.row.number]
+    assert await numbers(status="DRAFT") == [first.row.number]
+    assert await numbers(date_from="2026-03-11") == [second.row.number]
+    assert await numbers(date_to="2026-03-10") == [first.row.number]
+    assert await numbers(date_from="2026-03-10", date_to="2026-03-12") == [
+        second.row.number, first.row.number,
+    ]  # fmt: skip
+    with pytest.raises(InvalidArgument) as err:
+        await numbers(date_from="10/03/2026", date_to="2026-02-30")
+    assert [v.field for v in err.value.violations] == ["from", "to"]
+    found, _ = await orders.list_orders(
+        world.deps, world.globex, status="", date_from="", date_to="", page_size=0, page_token=""
+    )
+    assert found == []
+
+
+async def test_production_shipping_delivery_and_loads(world: World) -> None:
+    order, _, people = await draft(world, amounts=(5000, 2500))
+    order_id = order.row.id
+    await orders.submit_order(world.deps, world.acme, order_id, "CARD")
+    with pytest.raises(PermissionDenied):
+        await production.start_production(world.deps, world.acme, order_id)
+    with pytest.raises(FailedPrecondition):
+        await production.start_production(world.deps, world.operator, order_id)
+    await pay(world, order_id, order.row.total_cents)
+    await production.start_production(world.deps, world.operator, order_id)
+    with pytest.raises(InvalidArgument) as err:
+        await production.ship_order(world.deps, world.operator, order_id, "", "javascript:x")
+    assert {v.field for v in err.value.violations} == {"carrier", "trackingUrl"}
+    shipped = await production.ship_order(
+        world.deps, world.operator, order_id, "La Poste", "https://track.example/123"
+    )
+    assert shipped.row.status == "SHIPPED" and [s.label for s in shipped.stages] == ["Picked up"]
+    staged = await production.add_delivery_stage(
+        world.deps, world.operator, order_id, "In transit", "Lyon"
+    )
+    assert [s.location for s in staged.stages] == ["", "Lyon"]
+    lines = shipped.lines
+    loaded = await production.record_loads(
+        world.deps,
+        world.operator,
+        order_id,
+        [
+            production.LoadOutcome(lines[0].id, True),
+            production.LoadOutcome(lines[1].id, False, "card blocked"),
+        ],
+    )
+    assert [x.load_status for x in loaded.lines] == ["LOADED", "FAILED"]
+    assert loaded.lines[1].load_error == "card blocked"
+    assert (await catalog.get_beneficiary(world.deps, world.acme, people[0].id)).has_card
+    assert not (await catalog.get_beneficiary(world.deps, world.acme, people[1].id)).has_card
+    [event] = await world.events("CardsLoaded")
+    assert (event.lines_loaded, event.lines_failed, event.amount_loaded.amount_cents) == (
+        1,
+        1,
+        5000,
+    )
+    delivered = await production.deliver_order(world.deps, world.operator, order_id)
+    assert delivered.row.status == "DELIVERED"
+    assert [e.carrier for e in await world.events("OrderShipped")] == ["La Poste"]
+    assert len(await world.events("OrderDelivered")) == 1
+    with pytest.raises(InvalidArgument):
+        await production.record_loads(
+            world.deps, world.operator, order_id, [production.LoadOutcome("nope", True)]
+        )
