@@ -7,9 +7,11 @@ import pytest
 
 from portal.identity.v1 import identity_pb2, identity_pb2_grpc
 from portal.notifications.v1 import notifications_pb2, notifications_pb2_grpc
+from portal.ordering.v1 import ordering_pb2, ordering_pb2_grpc
 from portal_runtime.operations import OperationsServicer
 from services.identity.api import IdentityAdminApi, IdentityApi
 from services.notifications.api import NotificationsAdminApi
+from services.ordering.api import OrderingAdminApi, OrderingApi, StatisticsApi
 
 CASES = [
     (
@@ -24,6 +26,20 @@ CASES = [
         notifications_pb2,
         "NotificationsOperationsService",
     ),
+    (
+        OperationsServicer,
+        ordering_pb2_grpc.OrderingOperationsServiceServicer,
+        ordering_pb2,
+        "OrderingOperationsService",
+    ),
+    (OrderingApi, ordering_pb2_grpc.OrderingServiceServicer, ordering_pb2, "OrderingService"),
+    (
+        OrderingAdminApi,
+        ordering_pb2_grpc.OrderingAdminServiceServicer,
+        ordering_pb2,
+        "OrderingAdminService",
+    ),
+    (StatisticsApi, ordering_pb2_grpc.StatisticsServiceServicer, ordering_pb2, "StatisticsService"),
     (IdentityApi, identity_pb2_grpc.IdentityServiceServicer, identity_pb2, "IdentityService"),
     (
         IdentityAdminApi,

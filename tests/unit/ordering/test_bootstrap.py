@@ -1,0 +1,122 @@
+"""`bootstrap(settings)` wires a working service: migrations, the three
+servicers behind the runtime's interceptor, the PaymentSucceeded consumer and
+the import task (NATS unreachable: events wait in the outbox)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import grpc
+import pytest
+from google.api import httpbody_pb2
+
+from portal.billing.v1 import events_pb2 as billing_events
+from portal.common.v1 import types_pb2
+from portal.ordering.v1 import ordering_pb2 as pb
+from portal.ordering.v1 import ordering_pb2_grpc as rpc
+from portal_runtime.config import load_settings
+from portal_runtime.tokens import TokenIssuer, generate_keypair
+from services.ordering.__main__ import bootstrap
+from services.ordering.handlers import payment_succeeded_handler
+
+from .helpers import file_row, order_file
+
+PERMS = ["orders.read", "orders.write"]
+
+
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),)
+
+
+async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
+    private, public = tmp_path / "keys" / "jwt-private.pem", tmp_path / "keys" / "jwt-public.pem"
+    generate_keypair(private, public)
+    issuer = TokenIssuer(private.read_bytes())
+    acme = bearer(issuer.issue(user_id="u1", entity_id="ent-acme", permissions=PERMS))
+    globex = bearer(issuer.issue(user_id="u2", entity_id="ent-globex", permissions=PERMS))
+    ops = bearer(issuer.issue(user_id="op", entity_id="", permissions=[], operator=True))
+    settings = load_settings(
+        "ordering",
+        {
+            "PORTAL_VAR_DIR": str(tmp_path),
+            "PORTAL_ORDERING_ADDR": "127.0.0.1:0",
+            "PORTAL_NATS_URL": "nats://127.0.0.1:1",
+            "PORTAL_ORDERING_TRANSFER_HOLDER": "ACME Cards",
+        },
+    )
+    app = bootstrap(settings)
+    await app.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+            ordering = rpc.OrderingServiceStub(channel)
+            admin = rpc.OrderingAdminServiceStub(channel)
+            stats = rpc.StatisticsServiceStub(channel)
+            address = types_pb2.Address(
+                line1="1 rue X", postal_code="75001", city="Paris", country="FR"
+            )
+            await ordering.CreateDeliveryPoint(
+                pb.CreateDeliveryPointRequest(
+                    delivery_point=pb.DeliveryPoint(name="HQ", code="HQ", address=address)
+                ),
+                metadata=acme,
+            )
+            template = await ordering.GetOrderTemplate(pb.GetOrderTemplateRequest(), metadata=acme)
+            assert template.content_type.startswith("text/csv") and template.data
+            body = httpbody_pb2.HttpBody(
+                content_type="text/csv", data=order_file([file_row("E-1", "40")])
+            )
+            imported = await ordering.ImportOrder(pb.ImportOrderRequest(file=body), metadata=acme)
+            order = imported.order
+            assert order.source == "FILE" and order.status == pb.ORDER_STATUS_DRAFT
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await ordering.GetOrder(pb.GetOrderRequest(id=order.id), metadata=globex)
+            assert err.value.code() == grpc.StatusCode.NOT_FOUND
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await ordering.SubmitOrder(
+                    pb.SubmitOrderRequest(id=order.id, payment_method="CHEQUE"), metadata=acme
+                )
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            submitted = await ordering.SubmitOrder(
+                pb.SubmitOrderRequest(id=order.id, payment_method="TRANSFER"), metadata=acme
+            )
+            assert submitted.transfer.holder == "ACME Cards"
+            assert submitted.transfer.amount.amount_cents == 4500
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await admin.StartProduction(pb.StartProductionRequest(id=order.id), metadata=acme)
+            assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            async with app.db.transaction() as s:
+                await payment_succeeded_handler(app.deps)(
+                    s,
+                    billing_events.PaymentSucceeded(
+                        event_id="e1",
+                        entity_id="ent-acme",
+                        order_id=order.id,
+                        payment_id="p1",
+                        amount=types_pb2.Money(amount_cents=4500, currency="EUR"),
+                    ),
+                )
+            started = await admin.StartProduction(
+                pb.StartProductionRequest(id=order.id), metadata=ops
+            )
+            assert started.status == pb.ORDER_STATUS_IN_PRODUCTION
+            loaded = await admin.RecordLoads(
+                pb.RecordLoadsRequest(
+                    id=order.id, outcomes=[pb.LoadOutcome(line_id=started.lines[0].id, loaded=True)]
+                ),
+                metadata=ops,
+            )
+            assert loaded.lines_loaded == 1
+            as_json = await stats.GetLoadStatistics(pb.GetLoadStatisticsRequest(), metadata=acme)
+            assert as_json.content_type == "application/json"
+            assert json.loads(as_json.data)["months"][0]["amountCents"] == "4000"
+            as_csv = await stats.GetLoadStatistics(
+                pb.GetLoadStatisticsRequest(), metadata=(*acme, ("accept", "text/csv"))
+            )
+            assert as_csv.content_type == "text/csv; charset=utf-8" and b"E-1" in as_csv.data
+            listed = await ordering.ListOrders(
+                pb.ListOrdersRequest(status=pb.ORDER_STATUS_IN_PRODUCTION), metadata=acme
+            )
+            assert [o.id for o in listed.orders] == [order.id]
+    finally:
+        await app.stop()
