@@ -62,6 +62,32 @@ class OrdersRepository:
         )
         return (await s.execute(query)).all()
 
+    async def lines_of_orders(
+        self, s: AsyncSession, order_ids: Sequence[str]
+    ) -> dict[str, list[Row]]:
+        return await self._grouped(s, order_lines, order_ids, order_lines.c.position)
+
+    async def history_of_orders(
+        self, s: AsyncSession, order_ids: Sequence[str]
+    ) -> dict[str, list[Row]]:
+        h = order_status_history.c
+        return await self._grouped(s, order_status_history, order_ids, h.at, h.id)
+
+    async def stages_of_orders(
+        self, s: AsyncSession, order_ids: Sequence[str]
+    ) -> dict[str, list[Row]]:
+        d = delivery_stages.c
+        return await self._grouped(s, delivery_stages, order_ids, d.at, d.id)
+
+    @staticmethod
+    async def _grouped(s: AsyncSession, table, order_ids: Sequence[str], *order_by) -> dict:
+        grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
+        if order_ids:
+            query = select(table).where(table.c.order_id.in_(list(order_ids))).order_by(*order_by)
+            for row in (await s.execute(query)).all():
+                grouped[row.order_id].append(row)
+        return grouped
+
     async def history_of(self, s: AsyncSession, order_id: str) -> Sequence[Row]:
         h = order_status_history.c
         query = select(order_status_history).where(h.order_id == order_id).order_by(h.at, h.id)
@@ -164,6 +190,15 @@ class OrdersRepository:
         i = order_imports.c
         query = select(i.id).where(i.state == "RUNNING").order_by(i.created_at, i.id)
         return list((await s.execute(query)).scalars())
+
+    async def finish_import(self, s: AsyncSession, import_id: str, **values: Any) -> bool:
+        """Ends a RUNNING import; False when it is not RUNNING any more (another
+        replica finished it: on PostgreSQL the row lock makes this one wait)."""
+        i = order_imports.c
+        result = await s.execute(
+            update(order_imports).where(i.id == import_id, i.state == "RUNNING").values(**values)
+        )
+        return result.rowcount == 1
 
     async def update_import(self, s: AsyncSession, import_id: str, **values: Any) -> None:
         await s.execute(

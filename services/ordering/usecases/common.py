@@ -3,6 +3,7 @@ the caller's entity, date filters, event helpers."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,6 +47,8 @@ class Deps:
     # Background imports record their progress every `import_chunk_lines` lines.
     import_chunk_lines: int = 5_000
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Set when a background import is stored, to wake the import task at once.
+    imports_waiting: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def customer_entity(principal: Principal | None) -> str:

@@ -143,7 +143,9 @@ async def import_order(
                 order_id="",
                 created_at=now,
             )
-            return None, await deps.repo.order_import(s, job_id, entity_id)
+            job = await deps.repo.order_import(s, job_id, entity_id)
+        deps.imports_waiting.set()
+        return None, job
     parsed = await asyncio.to_thread(_parse, deps, data, codes, now.date())
     async with deps.db.transaction() as s:
         order_id = await create_from_file(deps, s, entity_id, parsed, now)
@@ -195,17 +197,19 @@ async def process_import(deps: Deps, import_id: str) -> None:
     try:
         parsed = await asyncio.to_thread(_parse, deps, job.file, codes, today)
         async with deps.db.transaction() as s:
+            # Claim first: the import must not make two orders (two replicas).
+            if not await deps.repo.finish_import(
+                s, import_id, state=SUCCEEDED, lines_done=job.lines_total, finished_at=now
+            ):
+                return
             order_id = await create_from_file(deps, s, job.entity_id, parsed, now)
-            await deps.repo.update_import(
-                s, import_id, state=SUCCEEDED, order_id=order_id,
-                lines_done=job.lines_total, finished_at=deps.clock(),
-            )  # fmt: skip
+            await deps.repo.update_import(s, import_id, order_id=order_id)
     except (InvalidArgument, FailedPrecondition) as error:
         violations = [{"field": v.field, "description": v.description} for v in error.violations]
         if not violations:
             violations = [{"field": "file", "description": error.message}]
         async with deps.db.transaction() as s:
-            await deps.repo.update_import(
+            await deps.repo.finish_import(
                 s, import_id, state=FAILED, errors=violations, finished_at=deps.clock()
             )
         log.info("order import %s failed: %d problems", import_id, len(violations))
@@ -221,11 +225,18 @@ async def process_pending_imports(deps: Deps) -> int:
 
 
 async def run_imports(deps: Deps, stop: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
-    """The background task: polls for RUNNING imports until `stop`."""
+    """The background task: processes RUNNING imports when one is stored (and
+    every `poll_seconds`, for other replicas' and a restart's) until `stop`."""
     while not stop.is_set():
         try:
             await process_pending_imports(deps)
         except Exception:
             log.exception("background order import failed; retrying later")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+        waits = [
+            asyncio.ensure_future(stop.wait()),
+            asyncio.ensure_future(deps.imports_waiting.wait()),
+        ]
+        await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        deps.imports_waiting.clear()

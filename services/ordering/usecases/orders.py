@@ -313,5 +313,11 @@ async def list_orders(
             offset=page.offset,
             limit=page.limit + 1,
         )
-        result = [await load_order(deps, s, row.id, entity_id) for row in rows[: page.limit]]
+        ids = [row.id for row in rows[: page.limit]]
+        lines = await deps.repo.lines_of_orders(s, ids)
+        history = await deps.repo.history_of_orders(s, ids)
+        stages = await deps.repo.stages_of_orders(s, ids)
+    result = [
+        OrderData(row, lines[row.id], history[row.id], stages[row.id]) for row in rows[: page.limit]
+    ]
     return result, page.next_token(len(rows) > page.limit)

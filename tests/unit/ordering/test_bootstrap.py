@@ -4,6 +4,7 @@ the import task (NATS unreachable: events wait in the outbox)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -43,6 +44,7 @@ async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
             "PORTAL_ORDERING_ADDR": "127.0.0.1:0",
             "PORTAL_NATS_URL": "nats://127.0.0.1:1",
             "PORTAL_ORDERING_TRANSFER_HOLDER": "ACME Cards",
+            "PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES": "1",
         },
     )
     app = bootstrap(settings)
@@ -114,6 +116,17 @@ async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
                 pb.GetLoadStatisticsRequest(), metadata=(*acme, ("accept", "text/csv"))
             )
             assert as_csv.content_type == "text/csv; charset=utf-8" and b"E-1" in as_csv.data
+            big = httpbody_pb2.HttpBody(data=order_file([file_row("E-2"), file_row("E-3")]))
+            job = (await ordering.ImportOrder(pb.ImportOrderRequest(file=big), metadata=acme)).job
+            assert job.state == pb.ORDER_IMPORT_STATE_RUNNING and job.lines_total == 2
+            for _ in range(100):  # the import task is woken at once
+                job = await ordering.GetOrderImport(
+                    pb.GetOrderImportRequest(id=job.id), metadata=acme
+                )
+                if job.state != pb.ORDER_IMPORT_STATE_RUNNING:
+                    break
+                await asyncio.sleep(0.02)
+            assert job.state == pb.ORDER_IMPORT_STATE_SUCCEEDED and job.order_id
             listed = await ordering.ListOrders(
                 pb.ListOrdersRequest(status=pb.ORDER_STATUS_IN_PRODUCTION), metadata=acme
             )
