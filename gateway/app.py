@@ -13,6 +13,7 @@ from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
@@ -122,7 +123,14 @@ def _raw_path(request: Request) -> str:
 async def _read_body(request: Request, route: Route) -> RawBody:
     content_type = request.headers.get("content-type", "")
     if takes_raw_body(route) and content_type.startswith("multipart/form-data"):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except (MultiPartException, HTTPException) as exc:
+            # A malformed form (no boundary, broken parts) is the client's error.
+            detail = getattr(exc, "message", None) or getattr(exc, "detail", "")
+            raise HttpError(
+                400, f"malformed multipart body: {detail}", reason="BAD_MULTIPART"
+            ) from exc
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise HttpError(400, "the form has no file field 'file'", reason="FILE_MISSING")

@@ -31,6 +31,15 @@ PENDING_ACCOUNT = {
 }
 
 
+DEMO_ORDER_FILE = (
+    "\ufeffEmployee number;Last name;First name;Email;Birth date;Delivery point code;"
+    "New card;Load amount\r\n"
+    "E-0001;Dupont;Élodie;elodie.dupont@acme.example;1990-05-17;HQ;oui;50,00\r\n"
+    "E-0002;Bernard;Hugo;hugo.bernard@acme.example;1987-11-02;HQ;oui;75,00\r\n"
+    "E-0003;Nguyen;Linh;linh.nguyen@acme.example;1995-02-28;HQ;non;40,00\r\n"
+).encode()
+
+
 def login(client: httpx.Client, login_name: str, password: str) -> str:
     answer = client.post("/v1/auth/login", json={"login": login_name, "password": password})
     answer.raise_for_status()
@@ -82,3 +91,29 @@ def seed(base_url: str) -> None:
                 "password": MANAGER_PASSWORD,
             },
         ).raise_for_status()
+        _seed_orders(client)
+
+
+def _seed_orders(client: httpx.Client) -> None:
+    """A delivery point, three beneficiaries and a draft order made from a file,
+    as the demo manager would."""
+    auth = {"Authorization": f"Bearer {login(client, MANAGER_EMAIL, MANAGER_PASSWORD)}"}
+    client.post(
+        "/v1/delivery-points",
+        json={
+            "name": "Siège - accueil",
+            "code": "HQ",
+            "address": {
+                "line1": "12 rue de la Paix",
+                "postalCode": "75002",
+                "city": "Paris",
+                "country": "FR",
+            },
+        },
+        headers=auth,
+    ).raise_for_status()
+    client.post(
+        "/v1/orders:import",
+        content=DEMO_ORDER_FILE,
+        headers={**auth, "Content-Type": "text/csv"},
+    ).raise_for_status()

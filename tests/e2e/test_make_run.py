@@ -52,6 +52,11 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
             f"{base}/v1/me", headers={"Authorization": f"Bearer {manager.json()['accessToken']}"}
         )
         assert me.json()["currentEntity"]["clientNumber"] == seed.DEMO_ACCOUNT["clientNumber"]
+        orders = httpx.get(
+            f"{base}/v1/orders",
+            headers={"Authorization": f"Bearer {manager.json()['accessToken']}"},
+        )
+        assert [len(o["lines"]) for o in orders.json()["orders"]] == [3], orders.text
         assert httpx.get(f"{base}/openapi.json").status_code == 200
         # The activation e-mail landed in the mailbox folder as an .eml file.
         mails = list((tmp_path / "var" / "mailbox").glob("*.eml"))

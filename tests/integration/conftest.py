@@ -18,6 +18,7 @@ OPERATOR_PASSWORD = "Operator-Test-Password-1"
 
 # Short link lifetimes let the tests see expiry without waiting hours.
 TEST_ACTIVATION_TTL_SECONDS = 6
+TEST_SYNC_IMPORT_MAX_LINES = 200
 
 
 @pytest.fixture(scope="session", params=database_kinds())
@@ -29,6 +30,9 @@ def suite(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         "PORTAL_GATEWAY_AUTH_RATE_LIMIT": "10000/minute",
         "PORTAL_ACTIVATION_TTL_SECONDS": str(TEST_ACTIVATION_TTL_SECONDS),
         "PORTAL_NOTIFICATIONS_POLL_SECONDS": "0.2",
+        # Files above this many lines import in the background: small here so
+        # the tests see the job path without huge files.
+        "PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES": str(TEST_SYNC_IMPORT_MAX_LINES),
         "PORTAL_LOG_LEVEL": "INFO",
     }
     created: list[str] = []

@@ -119,3 +119,22 @@ class Api:
 
     def login(self, login: str, password: str) -> httpx.Response:
         return self.post("/v1/auth/login", {"login": login, "password": password})
+
+
+def csv_file(
+    rows: list[list[str]], *, separator: str = ";", bom: bool = True, encoding: str = "utf-8"
+) -> bytes:
+    """An order file with the template's header."""
+    header = [
+        "Employee number",
+        "Last name",
+        "First name",
+        "Email",
+        "Birth date",
+        "Delivery point code",
+        "New card",
+        "Load amount",
+    ]
+    text = "\r\n".join(separator.join(row) for row in [header, *rows]) + "\r\n"
+    data = text.encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom and encoding == "utf-8" else data

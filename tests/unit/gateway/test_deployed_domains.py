@@ -19,3 +19,15 @@ async def test_routes_of_services_not_deployed_answer_404(make_client):
         assert absent.json()["error"]["status"] == "NOT_FOUND"
         ready = await client.get("/readyz")
         assert ready.json().get("backends", ["identity"]) == ["identity"]
+
+
+async def test_a_malformed_multipart_upload_is_a_client_error(make_client, keys):
+    token = keys.issuer.issue(user_id="u1", entity_id="e1", permissions={"orders.write"})
+    async with make_client(domains=None) as client:
+        answer = await client.post(
+            "/v1/orders:import",
+            content=b"--x\r\nnot really a form",
+            headers={"Content-Type": "multipart/form-data", "Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 400, answer.text
+    assert "multipart" in answer.json()["error"]["message"]

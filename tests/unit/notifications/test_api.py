@@ -161,8 +161,8 @@ async def test_bootstrapped_service_stores_sends_and_lists(
         recipient=events_pb2.Recipient(email="Op.Test@Example.com", language="en"),
     )
     consumer = next(c for c in handlers if c.event_name == "MagicLinkRequested")
-    assert await consumer._apply(event.event_id, event) is True
-    assert await consumer._apply(event.event_id, event) is False  # inbox: once
+    assert await consumer.apply(event.event_id, event) is True
+    assert await consumer.apply(event.event_id, event) is False  # inbox: once
     for _ in range(100):
         if mailer.sent:
             break
