@@ -46,6 +46,10 @@ def clean_metadata(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 # Service's pods); with a single address it behaves like pick_first.
 CHANNEL_OPTIONS = (
     ("grpc.lb_policy_name", "round_robin"),
+    # Above the gateway's body limit (uploads travel in one message); services
+    # accept the same (portal_runtime.server.DEFAULT_MAX_MESSAGE_BYTES).
+    ("grpc.max_send_message_length", 32 * 1024 * 1024),
+    ("grpc.max_receive_message_length", 32 * 1024 * 1024),
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
 )

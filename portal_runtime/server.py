@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 Task = Callable[[asyncio.Event], Awaitable[None]]
 
+# gRPC's 4 MiB default is below the gateway's upload limit (order files of
+# 100,000 lines are ~7 MB); this sits above it.
+DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
 
 class ServiceApp:
     def __init__(
@@ -106,7 +110,14 @@ class ServiceApp:
         for fn in self._startups:
             await fn()
         self.bus.start()
-        server = grpc.aio.server(interceptors=[PortalInterceptor(self.verifier, self.db)])
+        max_bytes = self.settings.get_int("GRPC_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)
+        server = grpc.aio.server(
+            interceptors=[PortalInterceptor(self.verifier, self.db)],
+            options=[
+                ("grpc.max_receive_message_length", max_bytes),
+                ("grpc.max_send_message_length", max_bytes),
+            ],
+        )
         names = [reflection.SERVICE_NAME, health.SERVICE_NAME]
         if self._operations is not None:
             add_fn, full_name = self._operations

@@ -412,3 +412,13 @@ def test_a_large_file_imports_in_the_background_with_progress(api: Api, customer
     assert len(order["lines"]) == count
     other = api.activate(api.new_account())["accessToken"]
     assert api.get(f"/v1/order-imports/{job['id']}", other).status_code == 404
+
+
+def test_an_upload_above_grpc_default_message_size_reaches_the_service(api: Api, customer: dict):
+    token = customer["token"]
+    _point(api, token, "HQ")
+    huge_name = "x" * (5 * 1024 * 1024)  # > gRPC's 4 MiB default, < the gateway's limit
+    data = csv_file([["E-1", huge_name, "Jean", "", "1990-01-02", "HQ", "non", "10"]])
+    answer = _import(api, token, data)
+    assert answer.status_code == 400, answer.text[:300]
+    assert "field larger than field limit" in field_violations(answer)["line 2"]

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -187,17 +187,16 @@ def parse_order_file(
         raise _file_error("is empty: it needs a header line and order lines", "ORDER_FILE_EMPTY")
     first_line = text.split("\n", 1)[0].rstrip("\r")
     separator = detect_separator(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
     violations = Violations()
-    positions = _map_header(next(reader), violations)
+    rows = _rows(text, separator, violations)
+    _, header = next(rows)
+    positions = _map_header(header, violations)
     if violations:
         violations.raise_if_any("ORDER_FILE_INVALID")
     checker = _LineChecker(positions, separator, {c.strip().upper() for c in known_codes},
                            bounds, today, violations)  # fmt: skip
-    start = reader.line_num + 1
     count = 0
-    for row in reader:
-        line_number, start = start, reader.line_num + 1
+    for line_number, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank lines and Excel's trailing ";;;;;;;" rows
         count += 1
@@ -210,6 +209,36 @@ def parse_order_file(
         raise _file_error("has a header but no order line", "ORDER_FILE_EMPTY")
     violations.raise_if_any("ORDER_FILE_INVALID")
     return OrderFile(checker.first_code or "", checker.lines, separator, encoding)
+
+
+def _rows(text: str, separator: str, violations: Violations) -> Iterator[tuple[int, list[str]]]:
+    """(line number where the row starts, cells). A row the csv module cannot
+    read (a field over its 128 KiB limit...) ends the file with that line named,
+    after the problems found so far."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            violations.add(
+                f"line {start}", f"cannot be read as CSV ({exc}); nothing after it was read"
+            )
+            violations.raise_if_any("ORDER_FILE_INVALID")
+        yield start, row
+        start = reader.line_num + 1
+
+
+def count_order_lines(data: bytes) -> int:
+    """The file's non-blank rows after the header: a cheap first pass to choose
+    between importing at once and in the background (raises like the parser on
+    an unreadable file)."""
+    text, _ = decode(data)
+    separator = detect_separator(text.split("\n", 1)[0].rstrip("\r"))
+    rows = _rows(text, separator, Violations())
+    return max(sum(1 for _, row in rows if any(cell.strip() for cell in row)) - 1, 0)
 
 
 class _LineChecker:

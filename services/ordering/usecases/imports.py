@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
 import logging
 from datetime import datetime
 
@@ -37,16 +35,6 @@ log = logging.getLogger(__name__)
 
 RUNNING, SUCCEEDED, FAILED = "RUNNING", "SUCCEEDED", "FAILED"
 POLL_SECONDS = 2.0
-
-
-def count_order_lines(data: bytes) -> int:
-    """The file's non-blank rows after the header (a cheap first pass)."""
-    text, _ = order_file.decode(data)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    separator = order_file.detect_separator(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
-    rows = sum(1 for row in reader if any(cell.strip() for cell in row))
-    return max(rows - 1, 0)
 
 
 def _parse(deps: Deps, data: bytes, codes: dict[str, str], today) -> order_file.OrderFile:
@@ -124,7 +112,7 @@ async def import_order(
     now = deps.clock()
     if not data:
         raise InvalidArgument.for_field("file", "is required", reason="REQUIRED_FIELD")
-    count = count_order_lines(data)
+    count = order_file.count_order_lines(data)
     codes = await _known_codes(deps, entity_id)
     too_big = len(data) > order_file.DEFAULT_MAX_BYTES or count > order_file.DEFAULT_MAX_LINES
     if count > deps.sync_import_max_lines and not too_big:

@@ -269,3 +269,18 @@ def test_a_100000_line_file_parses_correctly() -> None:
     assert last.employee_number == "E099999"
     assert last.load_amount_cents == 100_099
     assert sum(line.new_card for line in parsed.lines) == 50_000
+
+
+def test_a_field_beyond_the_csv_limit_is_a_line_error_not_a_crash():
+    from services.ordering.domain.order_file import count_order_lines
+
+    header = (
+        "Employee number;Last name;First name;Email;Birth date;Delivery point code;"
+        "New card;Load amount"
+    )
+    data = (header + "\r\nE-1;" + "x" * 200_000 + ";Jean;;;HQ;non;10\r\n").encode()
+    with pytest.raises(InvalidArgument) as caught:
+        parse_order_file(data, known_codes={"HQ"}, today=date(2026, 1, 1))
+    assert [v.field for v in caught.value.violations] == ["line 2"]
+    with pytest.raises(InvalidArgument):
+        count_order_lines(data)
