@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urlencode
 
-from portal_runtime.errors import InvalidArgument
+from portal_runtime.errors import FailedPrecondition, InvalidArgument
 
 DEFAULT_LANGUAGE = "fr"
 LANGUAGES = ("fr", "en")
@@ -29,6 +29,8 @@ class Template(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name
     INVITATION = "invitation"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a template name
+    ORDER_SUBMITTED = "order_submitted"
+    ORDER_SHIPPED = "order_shipped"
 
 
 class Status(enum.StrEnum):
@@ -111,6 +113,70 @@ def describe_moment(moment: datetime, language: str, tz: tzinfo = UTC) -> str:
         day = f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}"
         return f"{day} at {local:%H:%M} ({zone})"
     return f"{local:%d/%m/%Y} à {local:%H:%M} ({zone})"
+
+
+def format_euros(cents: int, language: str) -> str:
+    """1234 -> '12,34 €' (fr) / '€12.34' (en); thousands grouped."""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(int(cents)), 100)
+    if normalise_language(language) == "en":
+        return f"{sign}€{euros:,}.{rest:02d}"
+    return f"{sign}{euros:,}".replace(",", " ") + f",{rest:02d} €"
+
+
+# --- who an entity's e-mails go to ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class EntityContacts:
+    """notifications' own copy of an account's contacts, fed by identity's
+    AccountUpdated snapshots (never read from identity's tables or API)."""
+
+    entity_id: str
+    name: str
+    client_number: str
+    language: str
+    paperless_consent: bool
+    manager: Contact
+    billing: Contact
+    delivery: Contact
+    updated_at: datetime  # the snapshot's occurred_at
+
+    def supersedes(self, stored: EntityContacts | None) -> bool:
+        """Newest occurred_at wins: an older (or same-time) snapshot is ignored."""
+        if stored is None:
+            return True
+        return (utc(self.updated_at) or self.updated_at) > (
+            utc(stored.updated_at) or stored.updated_at
+        )
+
+    def for_orders(self) -> Contact:
+        return self._require(self.manager)
+
+    def for_deliveries(self) -> Contact:
+        """The delivery contact when the account has one, else the manager."""
+        return self.delivery if self.delivery.email else self._require(self.manager)
+
+    def _require(self, contact: Contact) -> Contact:
+        if not contact.email:
+            raise FailedPrecondition(
+                "ENTITY_HAS_NO_MANAGER_EMAIL", f"account {self.entity_id} has no manager e-mail"
+            )
+        return contact
+
+
+def contacts_unknown(entity_id: str) -> FailedPrecondition:
+    """No AccountUpdated seen yet for this entity. Raised from a handler so the
+    runtime naks the event and retries it later (see handlers.py)."""
+    return FailedPrecondition(
+        "ENTITY_CONTACTS_UNKNOWN", f"no contacts known yet for account {entity_id}"
+    )
 
 
 # --- links -------------------------------------------------------------------

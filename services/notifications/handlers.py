@@ -1,4 +1,5 @@
-"""Identity's events that become e-mails.
+"""Identity's and ordering's events that become e-mails, and identity's
+AccountUpdated that keeps notifications' own copy of each account's contacts.
 
 Each handler renders the message and stores it PENDING in the consumer's
 transaction (together with the inbox record). Nothing is sent here: the
@@ -16,16 +17,23 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.identity.v1 import events_pb2
+from portal.ordering.v1 import events_pb2 as ordering_events
 from services.notifications.domain import (
     DEFAULT_VALIDITY,
+    Contact,
+    EntityContacts,
     LinkBuilder,
     Message,
     Template,
+    contacts_unknown,
     describe_moment,
     describe_validity,
+    format_euros,
+    normalise_email,
+    normalise_language,
 )
 from services.notifications.rendering import Renderer
-from services.notifications.store import MessageRepository
+from services.notifications.store import ContactsRepository, MessageRepository
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,9 @@ class NotificationHandlers:
             events_pb2.PasswordResetRequested: self.on_password_reset_requested,
             events_pb2.UserInvited: self.on_user_invited,
             events_pb2.PasswordChanged: self.on_password_changed,
+            events_pb2.AccountUpdated: self.on_account_updated,
+            ordering_events.OrderSubmitted: self.on_order_submitted,
+            ordering_events.OrderShipped: self.on_order_shipped,
         }
 
     async def on_activation_requested(
@@ -92,6 +103,115 @@ class NotificationHandlers:
         self, session: AsyncSession, event: events_pb2.PasswordChanged
     ) -> None:
         await self._store(session, event, Template.PASSWORD_CHANGED, self.links.forgot_password())
+
+    # --- the contacts projection ---------------------------------------------------
+
+    async def on_account_updated(
+        self, session: AsyncSession, event: events_pb2.AccountUpdated
+    ) -> None:
+        """Keeps the newest snapshot: events may arrive in any order."""
+
+        def contact(recipient: events_pb2.Recipient) -> Contact:
+            return Contact(normalise_email(recipient.email), " ".join(recipient.name.split()))
+
+        snapshot = EntityContacts(
+            entity_id=event.entity_id,
+            name=event.name,
+            client_number=event.client_number,
+            language=normalise_language(event.language),
+            paperless_consent=event.paperless_consent,
+            manager=contact(event.manager),
+            billing=contact(event.billing),
+            delivery=contact(event.delivery),
+            updated_at=_when(event.occurred_at, event.HasField("occurred_at")) or self.clock(),
+        )
+        repo = ContactsRepository(session)
+        if snapshot.supersedes(await repo.get(event.entity_id)) and await repo.save(snapshot):
+            log.info("contacts of %s updated by event %s", event.entity_id, event.event_id)
+        else:
+            log.info("event %s is older than the contacts of %s", event.event_id, event.entity_id)
+
+    async def _contacts(self, session: AsyncSession, entity_id: str) -> EntityContacts:
+        """The entity's contacts, or a domain error.
+
+        Raising is right here: identity's AccountUpdated travels on another
+        stream than ordering's events, so an order event may arrive before the
+        account's first snapshot (or while identity's outbox waits for NATS).
+        The runtime then naks the order event and redelivers it with backoff
+        (2, 4, 8, 16 s), by which time the snapshot is usually here; if it never
+        comes, the event lands in the dead letters after 5 tries, visible to
+        operators (/v1/admin/notifications/dead-letters) instead of lost."""
+        contacts = await ContactsRepository(session).get(entity_id)
+        if contacts is None:
+            raise contacts_unknown(entity_id)
+        return contacts
+
+    # --- ordering ------------------------------------------------------------------
+
+    async def on_order_submitted(
+        self, session: AsyncSession, event: ordering_events.OrderSubmitted
+    ) -> None:
+        contacts = await self._contacts(session, event.entity_id)
+        to = contacts.for_orders()
+        transfer = event.payment_method.upper() == "TRANSFER"
+        link = self.links.login()
+        context = {
+            "order_number": event.order_number,
+            "entity_name": contacts.name,
+            "client_number": contacts.client_number,
+            "amount": format_euros(event.amount.amount_cents, contacts.language),
+            "transfer": transfer,
+            "iban": event.transfer_iban,
+            "bic": event.transfer_bic,
+            "holder": event.transfer_holder,
+            "reference": event.transfer_reference,
+            "link": link,
+        }
+        await self._store_for(
+            session, event, Template.ORDER_SUBMITTED, to, contacts.language, context, [link]
+        )
+
+    async def on_order_shipped(
+        self, session: AsyncSession, event: ordering_events.OrderShipped
+    ) -> None:
+        contacts = await self._contacts(session, event.entity_id)
+        to = contacts.for_deliveries()
+        context = {
+            "order_number": event.order_number,
+            "entity_name": contacts.name,
+            "carrier": event.carrier,
+            "tracking_url": event.tracking_url,
+        }
+        links = [event.tracking_url] if event.tracking_url else []
+        await self._store_for(
+            session, event, Template.ORDER_SHIPPED, to, contacts.language, context, links
+        )
+
+    async def _store_for(
+        self,
+        session: AsyncSession,
+        event: Any,
+        template: Template,
+        to: Contact,
+        language: str,
+        context: Mapping[str, Any],
+        links: list[str],
+    ) -> None:
+        language = self.renderer.language_for(template, language)
+        content = self.renderer.render(template, language, {"name": to.name, **context})
+        message = Message.new(
+            event_id=event.event_id,
+            recipient=to.email,
+            recipient_name=to.name,
+            template=template,
+            language=language,
+            content=content,
+            links=links,
+            now=self.clock(),
+            occurred_at=_when(event.occurred_at, event.HasField("occurred_at")),
+        )
+        if await MessageRepository(session).add(message):
+            log.info("%s message %s queued for event %s", template, message.id, event.event_id)
 
     async def _store(
         self,

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -26,7 +27,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.db import add_runtime_tables
-from services.notifications.domain import Message, Status, utc
+from services.notifications.domain import Contact, EntityContacts, Message, Status, utc
 
 metadata = MetaData()
 
@@ -56,6 +57,25 @@ messages_table = Table(
     UniqueConstraint("event_id", "template", name="uq_messages_event_template"),
     Index("ix_messages_due", "status", "next_attempt_at"),
     Index("ix_messages_recipient_occurred", "recipient", "occurred_at"),
+)
+
+# notifications' projection of identity's AccountUpdated snapshots: who each
+# entity's e-mails go to. One row per entity, the newest snapshot wins.
+entity_contacts_table = Table(
+    "entity_contacts",
+    metadata,
+    Column("entity_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("client_number", String(32), nullable=False, default=""),
+    Column("language", String(8), nullable=False),
+    Column("paperless_consent", Boolean, nullable=False, default=False),
+    Column("manager_email", String(320), nullable=False, default=""),
+    Column("manager_name", String(200), nullable=False, default=""),
+    Column("billing_email", String(320), nullable=False, default=""),
+    Column("billing_name", String(200), nullable=False, default=""),
+    Column("delivery_email", String(320), nullable=False, default=""),
+    Column("delivery_name", String(200), nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),  # the event's occurred_at
 )
 
 add_runtime_tables(metadata)
@@ -232,3 +252,66 @@ class MessageRepository:
             select(messages_table.c.status, func.count()).group_by(messages_table.c.status)
         )
         return {status: count for status, count in rows.all()}
+
+
+def _contacts_row(contacts: EntityContacts) -> dict:
+    return {
+        "name": contacts.name,
+        "client_number": contacts.client_number,
+        "language": contacts.language,
+        "paperless_consent": contacts.paperless_consent,
+        "manager_email": contacts.manager.email,
+        "manager_name": contacts.manager.name,
+        "billing_email": contacts.billing.email,
+        "billing_name": contacts.billing.name,
+        "delivery_email": contacts.delivery.email,
+        "delivery_name": contacts.delivery.name,
+        "updated_at": contacts.updated_at,
+    }
+
+
+class ContactsRepository:
+    """The entity_contacts projection, in the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, entity_id: str) -> EntityContacts | None:
+        table = entity_contacts_table
+        row = (
+            (await self.session.execute(select(table).where(table.c.entity_id == entity_id)))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return EntityContacts(
+            entity_id=row["entity_id"],
+            name=row["name"],
+            client_number=row["client_number"],
+            language=row["language"],
+            paperless_consent=bool(row["paperless_consent"]),
+            manager=Contact(row["manager_email"], row["manager_name"]),
+            billing=Contact(row["billing_email"], row["billing_name"]),
+            delivery=Contact(row["delivery_email"], row["delivery_name"]),
+            updated_at=utc(row["updated_at"]) or row["updated_at"],
+        )
+
+    async def save(self, contacts: EntityContacts) -> bool:
+        """Stores the snapshot unless the stored one is as new or newer; True
+        when stored. The UPDATE re-checks the age, so a concurrent newer write
+        is never overwritten (a concurrent first INSERT fails and is retried)."""
+        table = entity_contacts_table
+        if await self.get(contacts.entity_id) is None:
+            await self.session.execute(
+                insert(table).values(entity_id=contacts.entity_id, **_contacts_row(contacts))
+            )
+            return True
+        result = await self.session.execute(
+            update(table)
+            .where(
+                table.c.entity_id == contacts.entity_id, table.c.updated_at < contacts.updated_at
+            )
+            .values(**_contacts_row(contacts))
+        )
+        return bool(result.rowcount)

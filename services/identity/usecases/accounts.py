@@ -19,6 +19,7 @@ from services.identity.domain import accounts as rules
 from services.identity.domain.emails import parse_email
 from services.identity.domain.profiles import ADMIN_PROFILE_ID
 from services.identity.domain.users import MembershipStatus, UserStatus, person_name
+from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import Deps, caller, permissions_in, profile_name
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ async def update_contacts(
         contacts = dict(account.entity.contacts or {})
         contacts.update({kind: contact.as_dict() for kind, contact in cleaned.items()})
         await deps.repo.update_entity(s, account.entity.id, contacts=contacts)
+        await publish_account_updated(deps, s, account.entity.id)
         return await load_account(deps, s, account.entity.id)
 
 
@@ -190,6 +192,7 @@ async def create_account(deps: Deps, principal: Principal | None, req: NewAccoun
                     manager_user_id=manager_id,
                 ),
             )
+            await publish_account_updated(deps, s, entity_id)
             return await load_account(deps, s, entity_id)
     except IntegrityError as exc:  # a concurrent creation took the number
         raise _client_number_taken() from exc

@@ -28,6 +28,7 @@ from services.identity.domain.links import (
 from services.identity.domain.lockout import LoginThrottle
 from services.identity.domain.users import UserStatus
 from services.identity.sessions import SessionTokens
+from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import (
     Deps,
     epoch_seconds,
@@ -132,6 +133,8 @@ async def confirm_activation(
             status=UserStatus.ACTIVE,
             last_login_at=now,
         )
+        # The manager is now active: consumers' snapshot of the account follows.
+        await publish_account_updated(deps, s, entity.id)
         user = await deps.repo.user(s, user.id)
         tokens = await start_session(deps, s, user, now, preferred_entity=entity.id)
         if tokens is None:

@@ -17,6 +17,7 @@ from services.identity.domain.lockout import LoginThrottle
 from services.identity.domain.refresh import RefreshOutcome, classify_refresh, refresh_error
 from services.identity.domain.users import UserStatus, invalid_credentials, may_log_in
 from services.identity.sessions import SessionTokens
+from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import (
     Deps,
     caller,
@@ -153,6 +154,8 @@ async def first_login(
             await deps.repo.update_entity(
                 s, principal.entity_id, paperless_consent=paperless_consent
             )
+            # Paperless consent, and maybe the first manager's e-mail, changed.
+            await publish_account_updated(deps, s, principal.entity_id)
         # The first-login token is single use.
         await deps.repo.revoke_families(s, now, family_id=principal.session_id)
         user = await deps.repo.user(s, user.id)

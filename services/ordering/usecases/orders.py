@@ -261,6 +261,9 @@ async def submit_order(
             amount=money(row.total_cents),
             payment_method=method,
             transfer_reference=reference,
+            transfer_iban=values.get("transfer_iban", ""),
+            transfer_bic=values.get("transfer_bic", ""),
+            transfer_holder=values.get("transfer_holder", ""),
         )
         await add_event(s, event)
         return await load_order(deps, s, row.id, entity_id)

@@ -154,6 +154,9 @@ async def test_bootstrapped_service_stores_sends_and_lists(
         "PasswordResetRequested",
         "UserInvited",
         "PasswordChanged",
+        "AccountUpdated",
+        "OrderSubmitted",
+        "OrderShipped",
     }
     event = events_pb2.MagicLinkRequested(
         event_id="evt-m",

@@ -21,6 +21,23 @@ CONTEXTS: dict[str, dict] = {
         "validity": "48 heures",
     },
     "password_changed": {"changed_at": "01/03/2026 à 10:05 (CET)"},
+    "order_submitted": {
+        "order_number": "CMD-2026-000042",
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+        "amount": "12,34 €",
+        "transfer": True,
+        "iban": "FR7630006000011234567890189",
+        "bic": "AGRIFRPP",
+        "holder": "Portail SAS",
+        "reference": "RF18CMD2026000042",
+    },
+    "order_shipped": {
+        "order_number": "CMD-2026-000042",
+        "entity_name": "Transports Dupont",
+        "carrier": "Colissimo",
+        "tracking_url": LINK,
+    },
 }
 
 # What each message must say, per language (beyond the link).
@@ -35,6 +52,14 @@ FACTS = {
     ("invitation", "en"): ["Transports Dupont", "Claire Dupont", "invites"],
     ("password_changed", "fr"): ["modifié", "Si ce n'était pas vous", "réinitialisez"],
     ("password_changed", "en"): ["changed", "If it wasn't you", "reset your password"],
+    ("order_submitted", "fr"): [
+        "CMD-2026-000042",
+        "FR7630006000011234567890189",
+        "RF18CMD2026000042",
+    ],
+    ("order_submitted", "en"): ["CMD-2026-000042", "AGRIFRPP", "Reference to quote"],
+    ("order_shipped", "fr"): ["CMD-2026-000042", "expédiée", "Colissimo"],
+    ("order_shipped", "en"): ["CMD-2026-000042", "shipped", "Colissimo"],
 }
 
 

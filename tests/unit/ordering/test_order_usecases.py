@@ -77,6 +77,8 @@ async def test_submit_transfer_fills_instructions_and_publishes(world: World) ->
     [event] = await world.events("OrderSubmitted")
     assert (event.order_id, event.amount.amount_cents) == (row.id, row.total_cents)
     assert event.transfer_reference == row.transfer_reference
+    assert (event.transfer_iban, event.transfer_bic) == (row.transfer_iban, row.transfer_bic)
+    assert event.transfer_holder == "Portail Demo"
     assert [h.status for h in submitted.history] == ["DRAFT", "AWAITING_PAYMENT"]
     with pytest.raises(FailedPrecondition):
         await orders.submit_order(world.deps, world.acme, order.row.id, "CARD")
