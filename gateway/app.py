@@ -100,7 +100,7 @@ class Transcoder:
     def _metadata(self, request: Request, client_ip: str) -> list[tuple[str, str]]:
         pairs = [
             (name, request.headers[name])
-            for name in FORWARDED_HEADERS
+            for name in (*FORWARDED_HEADERS, *self.settings.extra_forwarded_headers)
             if name in request.headers and name not in ("x-request-id", "traceparent", "tracestate")
         ]
         pairs.append(("x-request-id", request.state.request_id))

@@ -33,6 +33,9 @@ class GatewaySettings:
     # The domains this deployment runs; routes of other domains are not
     # served (404) nor checked by /readyz. None = every domain with routes.
     domains: frozenset[str] | None = None
+    # Further request headers passed to the services, e.g. a payment
+    # provider's webhook signature header.
+    extra_forwarded_headers: tuple[str, ...] = ("portail-signature",)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -53,6 +56,9 @@ class GatewaySettings:
             max_body_bytes=int(env.get("PORTAL_GATEWAY_MAX_BODY_BYTES", str(20 * 1024 * 1024))),
             auth_rate_limit=env.get("PORTAL_GATEWAY_AUTH_RATE_LIMIT", "30/minute"),
             domains=_domains(env.get("PORTAL_GATEWAY_SERVICES", "")),
+            extra_forwarded_headers=_names(
+                env.get("PORTAL_GATEWAY_FORWARD_HEADERS", "portail-signature")
+            ),
         )
 
     def backend_addr(self, domain: str) -> str:
@@ -72,3 +78,7 @@ class GatewaySettings:
 def _domains(raw: str) -> frozenset[str] | None:
     names = frozenset(name.strip() for name in raw.split(",") if name.strip())
     return names or None
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(name.strip().lower() for name in raw.split(",") if name.strip())
