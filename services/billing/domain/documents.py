@@ -1,0 +1,249 @@
+"""Documents: invoices, credit notes and statements.
+
+Amounts are integer cents, VAT rates integer basis points (2000 = 20 %). VAT is
+computed per rate on the sum of the lines of that rate, rounded half-up to the cent
+(Decimal, never float). Numbers are gapless per entity and year, from a sequence
+number the caller draws in its own transaction. Only invoices are paid; a credit
+note cancels an invoice once and for all."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
+
+DEFAULT_PAYMENT_TERM_DAYS = 30
+RETENTION_YEARS = 5
+MAX_SEQUENCE = 999_999
+LABEL_MAX = 200
+MAX_QUANTITY = 1_000_000
+VAT_RATES_BP = frozenset({0, 210, 550, 1000, 2000})
+_BP_PER_UNIT = Decimal(10_000)
+
+
+class DocumentType(StrEnum):
+    INVOICE = "INVOICE"
+    CREDIT_NOTE = "CREDIT_NOTE"
+    STATEMENT = "STATEMENT"
+
+
+NUMBER_PREFIXES = {
+    DocumentType.INVOICE: "FAC",
+    DocumentType.CREDIT_NOTE: "AV",
+    DocumentType.STATEMENT: "REL",
+}
+_NUMBER = re.compile(r"^(FAC|AV|REL)-(\d{4})-(\d{6})$")
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    quantity: int
+    unit_price_cents: int  # excluding tax
+    vat_rate_bp: int
+
+    @property
+    def total_excl_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+@dataclass(frozen=True)
+class Totals:
+    excl_cents: int
+    tax_cents: int
+    incl_cents: int
+    tax_by_rate: tuple[tuple[int, int], ...]  # (rate in bp, VAT in cents), by rate
+    base_by_rate: tuple[tuple[int, int], ...]  # (rate in bp, base excl. in cents)
+
+
+def vat_cents(base_cents: int, rate_bp: int) -> int:
+    """VAT on `base_cents` at `rate_bp`, rounded half-up (away from zero) to the cent."""
+    exact = Decimal(base_cents) * Decimal(rate_bp) / _BP_PER_UNIT
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def compute_totals(lines: Sequence[Line]) -> Totals:
+    bases: dict[int, int] = {}
+    for line in lines:
+        bases[line.vat_rate_bp] = bases.get(line.vat_rate_bp, 0) + line.total_excl_cents
+    taxes = {rate: vat_cents(base, rate) for rate, base in bases.items()}
+    excl = sum(bases.values())
+    tax = sum(taxes.values())
+    return Totals(
+        excl_cents=excl,
+        tax_cents=tax,
+        incl_cents=excl + tax,
+        tax_by_rate=tuple(sorted(taxes.items())),
+        base_by_rate=tuple(sorted(bases.items())),
+    )
+
+
+def document_number(doc_type: DocumentType, year: int, sequence: int) -> str:
+    """``FAC-<year>-<6 digits>`` (invoices), ``AV-`` (credit notes), ``REL-``
+    (statements), from the entity's sequence for that type and year."""
+    if not 1 <= sequence <= MAX_SEQUENCE:
+        raise InvalidArgument.for_field(
+            "sequence",
+            f"must be between 1 and {MAX_SEQUENCE}",
+            reason="DOCUMENT_SEQUENCE_EXHAUSTED",
+        )
+    if not 1000 <= year <= 9999:
+        raise InvalidArgument.for_field("year", "must have four digits")
+    return f"{NUMBER_PREFIXES[doc_type]}-{year:04d}-{sequence:06d}"
+
+
+def parse_document_number(number: str) -> tuple[DocumentType, int, int] | None:
+    """(type, year, sequence) of a well-formed number, else None."""
+    match = _NUMBER.match(number.strip().upper())
+    if not match:
+        return None
+    by_prefix = {prefix: kind for kind, prefix in NUMBER_PREFIXES.items()}
+    return by_prefix[match.group(1)], int(match.group(2)), int(match.group(3))
+
+
+def due_date(issue_date: date, days: int = DEFAULT_PAYMENT_TERM_DAYS) -> date:
+    return issue_date + timedelta(days=days)
+
+
+def retention_until(issue_date: date) -> date:
+    """The last day a document must be kept: its issue date plus five years."""
+    try:
+        return issue_date.replace(year=issue_date.year + RETENTION_YEARS)
+    except ValueError:  # 29 February -> 1 March
+        return date(issue_date.year + RETENTION_YEARS, 3, 1)
+
+
+def is_retained(issue_date: date, today: date) -> bool:
+    """Whether a document is still within its retention period (lists show these)."""
+    return today <= retention_until(issue_date)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    entity_id: str
+    type: DocumentType
+    number: str
+    issue_date: date
+    due_date: date
+    lines: tuple[Line, ...]
+    contract_number: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    order_id: str = ""
+    credits_document_id: str = ""  # a credit note: the invoice it cancels
+    credited_by_id: str = ""  # an invoice: the credit note that cancelled it
+    paid_cents: int = 0
+
+    @property
+    def totals(self) -> Totals:
+        return compute_totals(self.lines)
+
+    @property
+    def credited(self) -> bool:
+        return bool(self.credited_by_id)
+
+    @property
+    def remaining_cents(self) -> int:
+        """What is still to pay: only an invoice not credited has something to pay."""
+        if self.type is not DocumentType.INVOICE or self.credited:
+            return 0
+        return max(self.totals.incl_cents - self.paid_cents, 0)
+
+    @property
+    def paid(self) -> bool:
+        return self.remaining_cents == 0
+
+
+def validate_lines(doc_type: DocumentType, lines: Sequence[Line]) -> tuple[Line, ...]:
+    """The lines of an operator-issued document with labels tidied, or
+    InvalidArgument naming every problem (``lines[2].vatRateBp``)."""
+    violations = Violations()
+    if not lines:
+        violations.add("lines", "at least one line is required")
+    clean: list[Line] = []
+    for index, line in enumerate(lines):
+        at = f"lines[{index}]"
+        label = " ".join(line.label.split())
+        if not label:
+            violations.add(f"{at}.label", "is required")
+        elif len(label) > LABEL_MAX:
+            violations.add(f"{at}.label", f"must be at most {LABEL_MAX} characters")
+        if line.quantity <= 0:
+            violations.add(f"{at}.quantity", "must be greater than 0")
+        elif line.quantity > MAX_QUANTITY:
+            violations.add(f"{at}.quantity", f"must be at most {MAX_QUANTITY}")
+        if doc_type is DocumentType.INVOICE and line.unit_price_cents < 0:
+            violations.add(f"{at}.unitPriceExclTax", "must not be negative on an invoice")
+        if line.vat_rate_bp not in VAT_RATES_BP:
+            known = ", ".join(str(rate) for rate in sorted(VAT_RATES_BP))
+            violations.add(f"{at}.vatRateBp", f"must be one of {known} (basis points)")
+        clean.append(dataclasses.replace(line, label=label))
+    violations.raise_if_any()
+    return tuple(clean)
+
+
+def ensure_creditable(invoice: Document) -> None:
+    """Only an invoice is credited, and only once."""
+    if invoice.type is not DocumentType.INVOICE:
+        raise FailedPrecondition(
+            "DOCUMENT_NOT_CREDITABLE",
+            f"{invoice.number} is not an invoice; only invoices are credited",
+        )
+    if invoice.credited:
+        raise FailedPrecondition(
+            "DOCUMENT_ALREADY_CREDITED", f"{invoice.number} has already been credited"
+        )
+
+
+def credit_note_for(
+    invoice: Document, *, credit_note_id: str, number: str, issue_date: date
+) -> tuple[Document, Document]:
+    """The credit note cancelling `invoice` (same lines, so its totals read positive)
+    and the invoice, now credited: nothing left to pay on it."""
+    ensure_creditable(invoice)
+    note = Document(
+        id=credit_note_id,
+        entity_id=invoice.entity_id,
+        type=DocumentType.CREDIT_NOTE,
+        number=number,
+        issue_date=issue_date,
+        due_date=issue_date,
+        lines=invoice.lines,
+        contract_number=invoice.contract_number,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        order_id=invoice.order_id,
+        credits_document_id=invoice.id,
+    )
+    return note, dataclasses.replace(invoice, credited_by_id=credit_note_id)
+
+
+def ensure_payable(document: Document) -> None:
+    """Refuses a credited invoice, a paid one, and anything that is not an invoice."""
+    if document.type is DocumentType.INVOICE and document.credited:
+        raise FailedPrecondition(
+            "DOCUMENT_CREDITED", f"{document.number} was cancelled by a credit note"
+        )
+    if document.type is not DocumentType.INVOICE:
+        raise FailedPrecondition(
+            "DOCUMENT_NOT_PAYABLE", f"{document.number} is not an invoice; nothing to pay"
+        )
+    if document.remaining_cents == 0:
+        raise FailedPrecondition("DOCUMENT_ALREADY_PAID", f"{document.number} is already paid")
+
+
+def record_payment(document: Document, amount_cents: int) -> Document:
+    """`document` with `amount_cents` more paid (at most its remaining)."""
+    ensure_payable(document)
+    if not 0 < amount_cents <= document.remaining_cents:
+        raise InvalidArgument.for_field(
+            "amount", f"must be between 1 and {document.remaining_cents} cents"
+        )
+    return dataclasses.replace(document, paid_cents=document.paid_cents + amount_cents)

@@ -1,0 +1,146 @@
+"""Payments and what they pay.
+
+States: PENDING -> ACTION_REQUIRED -> SUCCEEDED | FAILED, and PENDING may go straight
+to SUCCEEDED or FAILED. Terminal states never change. A provider notification that
+would move a payment backwards (late, replayed, out of order) changes nothing and is
+not an error: `apply_notification` says whether it changed anything.
+
+Allocation: paying the balance settles the oldest unpaid invoices first (issue
+date, then number); a partial amount settles invoices fully in that order, then
+part of the next."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from portal_runtime.errors import FailedPrecondition, InvalidArgument
+
+from .documents import Document, ensure_payable, record_payment
+
+
+class PaymentState(StrEnum):
+    PENDING = "PENDING"
+    ACTION_REQUIRED = "ACTION_REQUIRED"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+TERMINAL_STATES = frozenset({PaymentState.SUCCEEDED, PaymentState.FAILED})
+_NEXT: dict[PaymentState, frozenset[PaymentState]] = {
+    PaymentState.PENDING: frozenset(
+        {PaymentState.ACTION_REQUIRED, PaymentState.SUCCEEDED, PaymentState.FAILED}
+    ),
+    PaymentState.ACTION_REQUIRED: frozenset({PaymentState.SUCCEEDED, PaymentState.FAILED}),
+    PaymentState.SUCCEEDED: frozenset(),
+    PaymentState.FAILED: frozenset(),
+}
+
+
+def can_move(current: PaymentState, target: PaymentState) -> bool:
+    return target in _NEXT[current]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    document_id: str
+    document_number: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    entity_id: str
+    amount_cents: int
+    method: str
+    state: PaymentState = PaymentState.PENDING
+    allocations: tuple[Allocation, ...] = ()
+    order_id: str = ""
+    failure_reason: str = ""
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+def validate_amount(amount_cents: int, field_name: str = "amount") -> int:
+    if amount_cents <= 0:
+        raise InvalidArgument.for_field(field_name, "must be greater than 0 cents")
+    return amount_cents
+
+
+def apply_notification(
+    payment: Payment, state: PaymentState, *, at: datetime, failure_reason: str = ""
+) -> tuple[Payment, bool]:
+    """The payment after the provider says it is in `state`, and whether that changed
+    anything. A replayed or out-of-order notification leaves it as it is."""
+    if not can_move(payment.state, state):
+        return payment, False
+    terminal = state in TERMINAL_STATES
+    return (
+        dataclasses.replace(
+            payment,
+            state=state,
+            failure_reason=failure_reason if state is PaymentState.FAILED else "",
+            completed_at=at if terminal else payment.completed_at,
+        ),
+        True,
+    )
+
+
+def unpaid_oldest_first(documents: Iterable[Document]) -> list[Document]:
+    """The invoices with something left to pay, oldest first (issue date, number)."""
+    unpaid = [doc for doc in documents if doc.remaining_cents > 0]
+    return sorted(unpaid, key=lambda doc: (doc.issue_date, doc.number))
+
+
+def balance_cents(documents: Iterable[Document]) -> int:
+    return sum(doc.remaining_cents for doc in documents)
+
+
+def allocate_balance(
+    documents: Iterable[Document], amount_cents: int | None = None
+) -> list[Allocation]:
+    """How a payment of `amount_cents` (None: the whole balance) spreads over the
+    unpaid invoices, oldest first."""
+    unpaid = unpaid_oldest_first(documents)
+    balance = balance_cents(unpaid)
+    if balance == 0:
+        raise FailedPrecondition("NOTHING_TO_PAY", "nothing is due")
+    amount = balance if amount_cents is None else validate_amount(amount_cents)
+    if amount > balance:
+        raise InvalidArgument.for_field(
+            "amount", f"must not exceed the balance due ({balance} cents)"
+        )
+    allocations: list[Allocation] = []
+    left = amount
+    for doc in unpaid:
+        if left == 0:
+            break
+        part = min(left, doc.remaining_cents)
+        allocations.append(Allocation(doc.id, doc.number, part))
+        left -= part
+    return allocations
+
+
+def allocate_document(document: Document) -> list[Allocation]:
+    """Paying one invoice pays all that remains of it."""
+    ensure_payable(document)
+    return [Allocation(document.id, document.number, document.remaining_cents)]
+
+
+def settle(documents: Sequence[Document], allocations: Iterable[Allocation]) -> list[Document]:
+    """The documents touched by a succeeded payment, with their amounts paid
+    increased (in the order of `allocations`)."""
+    by_id = {doc.id: doc for doc in documents}
+    changed: dict[str, Document] = {}
+    for allocation in allocations:
+        current = changed.get(allocation.document_id) or by_id[allocation.document_id]
+        changed[allocation.document_id] = record_payment(current, allocation.amount_cents)
+    return list(changed.values())

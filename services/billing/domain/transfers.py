@@ -1,0 +1,179 @@
+"""Received bank transfers: matching them to what is expected, and reading a bank
+statement CSV.
+
+References compare once spaces are removed and letters upper-cased. A transfer of
+the expected amount (or more: the surplus is recorded) pays what it refers to; less
+is matched but partial; an unknown reference is unmatched and kept, never dropped.
+
+The statement CSV has ``date;amount;reference;payer`` columns (``;`` or ``,``
+separated, optional header), UTF-8 with or without BOM, else Latin-1; amounts with
+``,`` or ``.`` decimals; dates ``YYYY-MM-DD`` or ``DD/MM/YYYY``. Every bad line is
+reported as ``line <n>: <field>`` and nothing is recorded."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from portal_runtime.errors import InvalidArgument, Violations
+
+BOM = b"\xef\xbb\xbf"
+REFERENCE_MAX = 140
+PAYER_MAX = 140
+MAX_LINES = 100_000
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_AMOUNT = re.compile(r"^\+?\d+(?:[.,]\d{1,2})?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+COLUMNS = ("date", "amount", "reference", "payer")
+
+
+def normalise_reference(reference: str) -> str:
+    return _SPACES.sub("", reference).upper()
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Something a transfer may pay: an order (its RF reference) or a document (its
+    number), with the amount still expected."""
+
+    reference: str
+    amount_cents: int
+    entity_id: str
+    order_id: str = ""
+    document_id: str = ""
+
+
+@dataclass(frozen=True)
+class TransferMatch:
+    expected: Expected | None
+    applied_cents: int = 0  # what pays the expected item
+    surplus_cents: int = 0  # received beyond what was expected
+    shortfall_cents: int = 0  # still expected after this transfer
+
+    @property
+    def matched(self) -> bool:
+        return self.expected is not None
+
+    @property
+    def partial(self) -> bool:
+        return self.shortfall_cents > 0
+
+
+def match_transfer(
+    reference: str, amount_cents: int, expected: Iterable[Expected]
+) -> TransferMatch:
+    """What a received transfer pays, if anything."""
+    if amount_cents <= 0:
+        raise InvalidArgument.for_field("amount", "must be greater than 0 cents")
+    key = normalise_reference(reference)
+    found = next((item for item in expected if normalise_reference(item.reference) == key), None)
+    if found is None or not key:
+        return TransferMatch(expected=None)
+    applied = min(amount_cents, found.amount_cents)
+    return TransferMatch(
+        expected=found,
+        applied_cents=applied,
+        surplus_cents=amount_cents - applied,
+        shortfall_cents=found.amount_cents - applied,
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    line_number: int
+    received_on: date
+    amount_cents: int
+    reference: str
+    payer: str
+
+
+def parse_amount_cents(raw: str) -> int | None:
+    """``1 234,56`` / ``1234.5`` / ``12`` -> cents; None if not a positive amount."""
+    text = _SPACES.sub("", raw)
+    if not _AMOUNT.match(text):
+        return None
+    try:
+        cents = Decimal(text.replace(",", ".")) * 100
+    except InvalidOperation:  # pragma: no cover - the pattern already rules it out
+        return None
+    return int(cents) if cents > 0 else None
+
+
+def parse_date(raw: str) -> date | None:
+    text = raw.strip()
+    iso = _ISO_DATE.match(text)
+    french = _FR_DATE.match(text)
+    try:
+        if iso:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        if french:
+            return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(BOM):
+        return data[len(BOM) :].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _separator(first_line: str) -> str:
+    return ";" if first_line.count(";") >= first_line.count(",") else ","
+
+
+def _is_header(cells: list[str]) -> bool:
+    return [cell.strip().lower() for cell in cells[:1]] == ["date"]
+
+
+def parse_bank_statement(data: bytes) -> list[StatementLine]:
+    """Every transfer of the statement, or InvalidArgument listing every bad line."""
+    text = _decode(data)
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise InvalidArgument.for_field("file", "is empty", reason="EMPTY_FILE")
+    separator = _separator(first)
+    violations = Violations()
+    parsed: list[StatementLine] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        cells = next(csv.reader(io.StringIO(raw), delimiter=separator))
+        if number == 1 and _is_header(cells):
+            continue
+        if len(parsed) + len(violations.items) >= MAX_LINES:
+            violations.add("file", f"must have at most {MAX_LINES} lines")
+            break
+        at = f"line {number}"
+        if len(cells) not in (3, 4):
+            violations.add(at, "expected the columns date;amount;reference;payer")
+            continue
+        received_on = parse_date(cells[0])
+        amount = parse_amount_cents(cells[1])
+        reference = " ".join(cells[2].split())
+        payer = " ".join(cells[3].split()) if len(cells) == 4 else ""
+        if received_on is None:
+            violations.add(f"{at}: date", "must be a date YYYY-MM-DD or DD/MM/YYYY")
+        if amount is None:
+            violations.add(f"{at}: amount", "must be a positive amount, e.g. 120,50")
+        if not reference:
+            violations.add(f"{at}: reference", "is required")
+        elif len(reference) > REFERENCE_MAX:
+            violations.add(f"{at}: reference", f"must be at most {REFERENCE_MAX} characters")
+        if len(payer) > PAYER_MAX:
+            violations.add(f"{at}: payer", f"must be at most {PAYER_MAX} characters")
+        if received_on is not None and amount is not None and reference:
+            parsed.append(StatementLine(number, received_on, amount, reference, payer))
+    violations.raise_if_any("INVALID_BANK_STATEMENT")
+    return parsed
