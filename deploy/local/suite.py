@@ -6,6 +6,7 @@ newcomer runs."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -57,6 +58,20 @@ class Suite:
         gateway_port = free_port() if self.random_ports else 8080
         env.setdefault("PORTAL_GATEWAY_ADDR", f"127.0.0.1:{gateway_port}")
         env.setdefault("PORTAL_WEB_URL", f"http://{env['PORTAL_GATEWAY_ADDR']}")
+        if "billing" in self.services:
+            # The local test payment provider stands in for a real one: billing
+            # creates checkouts there, and it posts signed webhooks back
+            # through the gateway, as a real provider would.
+            provider_port = free_port() if self.random_ports else 8090
+            env.setdefault("PORTAL_PAYMENT_PROVIDER_ADDR", f"127.0.0.1:{provider_port}")
+            env.setdefault(
+                "PORTAL_PAYMENT_PROVIDER_URL", f"http://{env['PORTAL_PAYMENT_PROVIDER_ADDR']}"
+            )
+            env.setdefault(
+                "PORTAL_PAYMENT_WEBHOOK_URL",
+                f"http://{env['PORTAL_GATEWAY_ADDR']}/v1/payments/webhook",
+            )
+            env.setdefault("PORTAL_PAYMENT_WEBHOOK_SECRET", secrets.token_hex(24))
         env.setdefault("PORTAL_GATEWAY_SERVICES", ",".join(self.services))
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
@@ -84,6 +99,9 @@ class Suite:
                 self.var_dir / "jetstream", port=port, log_file=self.logs_dir / "nats.log"
             ).start()
             self.env["PORTAL_NATS_URL"] = self.nats.url
+        if "billing" in self.services:
+            self._spawn("payment-provider", "deploy.local.payment_provider")
+            wait_for_port(int(self.env["PORTAL_PAYMENT_PROVIDER_ADDR"].rsplit(":", 1)[1]), 30)
         for name in self.services:
             self.start_service(name)
         self.start_gateway()
