@@ -5,6 +5,7 @@ app.add_servicer(add_fn, servicer, "portal.x.v1.XService")
 app.subscribe({SomeEvent: handler})
 app.add_task(loop)            # async def loop(stop: asyncio.Event)
 app.add_startup(fn)           # async def fn() after migrations
+app.add_shutdown(fn)          # async def fn() once drained (close clients)
 await app.run()               # until SIGTERM/SIGINT
 """
 
@@ -68,6 +69,7 @@ class ServiceApp:
         self._consumers: list[EventConsumer] = []
         self._tasks: list[Task] = [self.relay.run, self._purge_idempotency_keys]
         self._startups: list[Callable[[], Awaitable[None]]] = []
+        self._shutdowns: list[Callable[[], Awaitable[None]]] = []
         self._operations: tuple[Callable[[Any, grpc.aio.Server], None], str] | None = None
         self._stop = asyncio.Event()
         self._running: list[asyncio.Task] = []
@@ -103,6 +105,10 @@ class ServiceApp:
 
     def add_startup(self, fn: Callable[[], Awaitable[None]]) -> None:
         self._startups.append(fn)
+
+    def add_shutdown(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Runs `fn` at the end of `stop()`, once calls drained (e.g. close a client)."""
+        self._shutdowns.append(fn)
 
     async def start(self) -> None:
         if self.migrations is not None:
@@ -175,6 +181,11 @@ class ServiceApp:
             except Exception:
                 log.warning("outbox not fully flushed; it will be at next start")
         await self.bus.close()
+        for fn in self._shutdowns:
+            try:
+                await fn()
+            except Exception:
+                log.warning("shutdown hook failed", exc_info=True)
         await self.db.dispose()
 
     async def run(self) -> None:

@@ -49,6 +49,8 @@ async def publish_account_updated(deps: Deps, s: AsyncSession, entity_id: str) -
         language=entity.language,
         paperless_consent=bool(entity.paperless_consent),
     )
+    contracts = (await deps.repo.contracts_of(s, [entity.id])).get(entity.id, [])
+    event.contract_numbers.extend(contract.number for contract in contracts)
     for field_name, recipient in (
         ("manager", manager),
         ("billing", _contact(contacts.get("billing"), entity.language)),

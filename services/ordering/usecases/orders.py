@@ -264,6 +264,9 @@ async def submit_order(
             transfer_iban=values.get("transfer_iban", ""),
             transfer_bic=values.get("transfer_bic", ""),
             transfer_holder=values.get("transfer_holder", ""),
+            loads_cents=row.loads_cents,
+            new_cards=row.fees_cents // row.card_fee_cents if row.card_fee_cents else 0,
+            card_fee_cents=row.card_fee_cents,
         )
         await add_event(s, event)
         return await load_order(deps, s, row.id, entity_id)
