@@ -59,3 +59,28 @@ def test_build_context_leaves_out_local_state() -> None:
     # What the image needs stays in.
     for needed in ("pyproject.toml", "tools", "protos", "services", "gateway", "portal_runtime"):
         assert needed not in ignored
+
+
+LOCAL_PROVIDER_FILES = (
+    "deploy/__init__.py",
+    "deploy/local/__init__.py",
+    "deploy/local/payment_provider.py",
+)
+
+
+def test_ships_the_local_test_payment_provider_and_nothing_else_of_deploy() -> None:
+    # The dev overlay runs `python -m deploy.local.payment_provider` from the image.
+    copied = [arg for op, arg in instructions() if op == "COPY"]
+    from_deploy = [arg for arg in copied if arg.startswith("--from=build /app/deploy")]
+    assert sorted(from_deploy) == sorted(
+        f"--from=build /app/{path} /app/{path}" for path in LOCAL_PROVIDER_FILES
+    )
+    # The build context (and so `pip install .`) leaves out the rest of deploy/local.
+    ignored = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()]
+    assert "deploy/local/*" in ignored
+    kept = {line[1:] for line in ignored if line.startswith("!")}
+    assert kept == {"deploy/local/__init__.py", "deploy/local/payment_provider.py"}
+    assert ignored.index("deploy/local/*") < min(ignored.index(f"!{p}") for p in kept)
+    assert "deploy" not in ignored and "deploy/__init__.py" not in ignored
+    for path in LOCAL_PROVIDER_FILES:
+        assert (ROOT / path).is_file(), path

@@ -51,6 +51,7 @@ DOCUMENTED_ENV = {
     "PORTAL_GATEWAY_ADDR",
     "PORTAL_GATEWAY_TRUST_FORWARDED",
     "PORTAL_GATEWAY_SERVICES",
+    "PORTAL_GATEWAY_FORWARD_HEADERS",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     # ordering (optional; ConfigMap ordering-config)
     "PORTAL_ORDERING_TRANSFER_IBAN",
@@ -60,11 +61,32 @@ DOCUMENTED_ENV = {
     "PORTAL_ORDERING_MAX_LOAD_CENTS",
     "PORTAL_ORDERING_CARD_FEE_CENTS",
     "PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES",
+    # billing (ConfigMap billing-config; the webhook secret from billing-payment-provider)
+    "PORTAL_PAYMENT_PROVIDER",
+    "PORTAL_PAYMENT_PROVIDER_URL",
+    "PORTAL_PAYMENT_PROVIDER_TIMEOUT_SECONDS",
+    "PORTAL_PAYMENT_WEBHOOK_SECRET",
+    "PORTAL_OPERATOR_NAME",
+    # the local test payment provider (dev only; deploy/local/payment_provider.py)
+    "PORTAL_PAYMENT_PROVIDER_ADDR",
+    "PORTAL_PAYMENT_PROVIDER_PUBLIC_URL",
+    "PORTAL_PAYMENT_WEBHOOK_URL",
     *(f"PORTAL_{name.upper()}_ADDR" for name in PORTS),
     *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),
 }
 # The services deployed today; a service in PORTS joins this set when it is deployed.
-DEPLOYED = {"identity", "notifications", "ordering"}
+DEPLOYED = {"identity", "notifications", "ordering", "billing"}
+# The payment provider's variables (PORTAL_PAYMENT_...): billing and the provider only.
+PAYMENT_ENV_USERS = {"billing", "payment-provider"}
+# Dev only: the local test payment provider (in memory), a Deployment of the image.
+PAYMENT_PROVIDER = "payment-provider"
+PAYMENT_PROVIDER_PORT = 8090
+WEBHOOK_PATH = "/v1/payments/webhook"
+WEBHOOK_SECRET = {"secretKeyRef": {"name": "billing-payment-provider", "key": "webhook-secret"}}
+GATEWAY_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+INGRESS_CONTROLLER = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+}
 # What a Portail pod may mount: no persistent volume (state lives in PostgreSQL and
 # NATS; ordering keeps uploaded order files in its database).
 POD_VOLUME_SOURCES = {"emptyDir", "secret", "configMap"}
@@ -127,6 +149,15 @@ def app_name(resource: dict) -> str:
     return resource["metadata"]["labels"]["app.kubernetes.io/name"]
 
 
+def service_names(resources: list[dict]) -> list[str]:
+    """The gRPC services deployed (not the gateway, not the dev-only test doubles)."""
+    return [
+        app_name(d)
+        for d in portail_deployments(resources)
+        if d["metadata"]["labels"].get("app.kubernetes.io/component") == "service"
+    ]
+
+
 def container(deployment: dict) -> dict:
     (only,) = deployment["spec"]["template"]["spec"]["containers"]
     return only
@@ -160,6 +191,8 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
     deployments = portail_deployments(resources)
     names = {app_name(d) for d in deployments}
     assert {"gateway", *DEPLOYED} <= names
+    grpc_services = set(service_names(resources))
+    assert names == {"gateway", *grpc_services} | ({PAYMENT_PROVIDER} & names)
     pdbs = of_kind(resources, "PodDisruptionBudget")
     services = {s["metadata"]["name"]: s for s in of_kind(resources, "Service")}
     for d in deployments:
@@ -188,9 +221,12 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
         env = env_of(d, configmaps)
         undocumented = set(env) - DOCUMENTED_ENV
         assert not undocumented, f"{where} sets undocumented variables {undocumented}"
-        assert env["PORTAL_JWT_PUBLIC_KEY_FILE"], where
-        assert env["PORTAL_NATS_URL"] == "nats://nats:4222", where
+        if name != PAYMENT_PROVIDER:
+            assert env["PORTAL_JWT_PUBLIC_KEY_FILE"], where
+            assert env["PORTAL_NATS_URL"] == "nats://nats:4222", where
         assert ("PORTAL_JWT_PRIVATE_KEY_FILE" in env) == (name == "identity"), where
+        payment = {k for k in env if k.startswith("PORTAL_PAYMENT_")}
+        assert not payment or name in PAYMENT_ENV_USERS, f"{where} gets {payment}"
         for other in PORTS.keys() - {name}:
             # A service's own variables (PORTAL_<NAME>_...) go to that service only;
             # the gateway gets each service's address.
@@ -207,11 +243,31 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
             assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert all(p["httpGet"]["port"] == "http" for p in probes)
             served = env["PORTAL_GATEWAY_SERVICES"].split(",")
-            assert sorted(served) == sorted(names - {"gateway"}), "PORTAL_GATEWAY_SERVICES"
-            for other in names - {"gateway"}:
+            assert sorted(served) == sorted(grpc_services), "PORTAL_GATEWAY_SERVICES"
+            for other in grpc_services:
                 port = PORTS[other]
                 assert env[f"PORTAL_{other.upper()}_ADDR"] == f"{other}:{port}", other
                 assert [p["port"] for p in services[other]["spec"]["ports"]] == [port], other
+            # The payment provider's webhook signature reaches billing.
+            forwarded = env["PORTAL_GATEWAY_FORWARD_HEADERS"].split(",")
+            assert "portail-signature" in forwarded, "PORTAL_GATEWAY_FORWARD_HEADERS"
+        elif name == PAYMENT_PROVIDER:
+            assert d["spec"]["replicas"] == 1, f"{where}: in-memory state, one replica"
+            assert d["spec"]["strategy"]["type"] == "Recreate", where
+            assert c["command"] == ["python", "-m", "deploy.local.payment_provider"], where
+            assert c["ports"][0]["containerPort"] == PAYMENT_PROVIDER_PORT, where
+            assert env["PORTAL_PAYMENT_PROVIDER_ADDR"] == f"0.0.0.0:{PAYMENT_PROVIDER_PORT}"
+            assert env["PORTAL_PAYMENT_PROVIDER_PUBLIC_URL"].startswith("http"), where
+            assert env["PORTAL_PAYMENT_WEBHOOK_SECRET"] == WEBHOOK_SECRET, where
+            # Through the gateway's Service (its port, not the pod's), to the webhook route.
+            (gateway_port,) = [p["port"] for p in services["gateway"]["spec"]["ports"]]
+            host = "gateway" if gateway_port == 80 else f"gateway:{gateway_port}"
+            assert env["PORTAL_PAYMENT_WEBHOOK_URL"] == f"http://{host}{WEBHOOK_PATH}", where
+            assert all(p["httpGet"] == {"path": "/healthz", "port": "http"} for p in probes)
+            (svc_port,) = services[PAYMENT_PROVIDER]["spec"]["ports"]
+            assert svc_port["port"] == PAYMENT_PROVIDER_PORT, where
+            assert "PORTAL_JWT_PUBLIC_KEY_FILE" not in env, where
+            assert not [k for k in env if k.endswith("_DATABASE_URL")], where
         else:
             port = PORTS[name]
             assert c["command"] == ["python", "-m", f"services.{name}"], where
@@ -220,6 +276,15 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
             assert all(p["grpc"]["port"] == port for p in probes), where
             db_url = env[f"PORTAL_{name.upper()}_DATABASE_URL"]
             assert db_url == {"secretKeyRef": {"name": f"{name}-db-app", "key": "uri"}}, where
+            if name == "billing":
+                assert env["PORTAL_PAYMENT_WEBHOOK_SECRET"] == WEBHOOK_SECRET, where
+                if PAYMENT_PROVIDER in names:  # dev: billing pays through the local one
+                    url = f"http://{PAYMENT_PROVIDER}:{PAYMENT_PROVIDER_PORT}"
+                    assert env["PORTAL_PAYMENT_PROVIDER_URL"] == url, where
+                    assert env.get("PORTAL_PAYMENT_PROVIDER", "local") == "local", where
+                else:  # never the local test provider where it does not run
+                    assert env.get("PORTAL_PAYMENT_PROVIDER") != "local", where
+                    assert PAYMENT_PROVIDER not in env.get("PORTAL_PAYMENT_PROVIDER_URL", "")
 
 
 def check_network_policies(resources: list[dict]) -> None:
@@ -238,14 +303,22 @@ def check_network_policies(resources: list[dict]) -> None:
             for peer in rule["from"]
         ]
 
+    names = {app_name(d) for d in portail_deployments(resources)}
+    provider_pods = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": PAYMENT_PROVIDER}}}
+    billing_pods = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "billing"}}}
     for d in portail_deployments(resources):
         peers = allowed_from(pod_labels(d))
         assert peers, f"nothing reaches {app_name(d)}"
         if app_name(d) == "gateway":
-            assert all(set(p) == {"namespaceSelector"} for p in peers), "gateway: ingress only"
+            # The ingress controller; in dev also the local payment provider's webhooks.
+            internal = [p for p in peers if set(p) != {"namespaceSelector"}]
+            assert INGRESS_CONTROLLER in peers, "gateway: from the ingress controller"
+            expected = [provider_pods] if PAYMENT_PROVIDER in names else []
+            assert internal == expected, f"gateway: ingress only (+ dev provider): {internal}"
+        elif app_name(d) == PAYMENT_PROVIDER:
+            assert peers == [billing_pods, INGRESS_CONTROLLER], "payment-provider"
         else:
-            gateway = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
-            assert peers == [gateway], f"{app_name(d)}: only the gateway may call it"
+            assert peers == [GATEWAY_PODS], f"{app_name(d)}: only the gateway may call it"
     (nats,) = [s for s in of_kind(resources, "StatefulSet") if s["metadata"]["name"] == "nats"]
     service_pods = {
         "app.kubernetes.io/component": "service",
@@ -276,8 +349,24 @@ def check_nats(resources: list[dict], configmaps: dict[str, dict[str, str]], ove
         assert re.search(r"jetstream\s*\{[^}]*sync_interval:\s*always", text)
 
 
+def check_ingress(resources: list[dict]) -> None:
+    """The gateway's Ingress lets the internet reach the API, the payment provider's
+    webhook (POST /v1/payments/webhook) included."""
+    (ingress,) = [i for i in of_kind(resources, "Ingress") if i["metadata"]["name"] == "gateway"]
+    routes = [
+        path
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+        if path["backend"]["service"]["name"] == "gateway"
+    ]
+    assert any(
+        path["pathType"] == "Prefix" and WEBHOOK_PATH.startswith(path["path"].rstrip("/") + "/")
+        for path in routes
+    ), f"{WEBHOOK_PATH} is not routed to the gateway"
+
+
 def check_databases(resources: list[dict], overlay: str) -> None:
-    services = [app_name(d) for d in portail_deployments(resources) if app_name(d) != "gateway"]
+    services = service_names(resources)
     clusters = {c["metadata"]["name"]: c for c in of_kind(resources, "Cluster")}
     policies = of_kind(resources, "NetworkPolicy")
     if overlay != "production":
@@ -349,7 +438,15 @@ def test_overlay_files_keep_the_rules(overlay: str) -> None:
     check_network_policies(resources)
     check_nats(resources, configmaps, overlay)
     check_databases(resources, overlay)
+    check_ingress(resources)
+    check_payment_provider(resources, overlay)
     validate_schemas(resources)
+
+
+def check_payment_provider(resources: list[dict], overlay: str) -> None:
+    """The local test payment provider runs in dev, never in production."""
+    names = {app_name(d) for d in portail_deployments(resources)}
+    assert (PAYMENT_PROVIDER in names) == (overlay == "dev"), overlay
 
 
 def test_base_autoscales_every_deployment() -> None:
@@ -391,6 +488,8 @@ def test_overlay_renders_and_keeps_the_rules(overlay: str) -> None:
     check_network_policies(resources)
     check_nats(resources, configmaps, overlay)
     check_databases(resources, overlay)
+    check_ingress(resources)
+    check_payment_provider(resources, overlay)
     validate_schemas(resources)
 
     deployments = portail_deployments(resources)
@@ -415,9 +514,7 @@ def configmaps_value(configmaps: dict[str, dict[str, str]], key: str) -> str:
 
 def test_dev_postgres_has_a_database_per_service() -> None:
     dev = OVERLAYS["dev"]
-    services = [
-        app_name(d) for d in portail_deployments(listed_resources(dev)) if app_name(d) != "gateway"
-    ]
+    services = service_names(listed_resources(dev))
     secrets = {g["name"]: g for g in _kustomization(dev)["secretGenerator"]}
     init_sql = (dev / "init.sql").read_text()
     for name in services:
@@ -426,3 +523,12 @@ def test_dev_postgres_has_a_database_per_service() -> None:
         assert secret["literals"] == [f"uri=postgresql://{name}:{name}-dev@postgres:5432/{name}"]
         assert f"CREATE ROLE {name} LOGIN PASSWORD '{name}-dev';" in init_sql
         assert f"CREATE DATABASE {name} OWNER {name};" in init_sql
+
+
+def test_dev_shares_a_webhook_secret_between_billing_and_the_provider() -> None:
+    secrets = {g["name"]: g for g in _kustomization(OVERLAYS["dev"])["secretGenerator"]}
+    secret = secrets[WEBHOOK_SECRET["secretKeyRef"]["name"]]
+    assert secret["options"]["disableNameSuffixHash"] is True  # created by hand in production
+    (literal,) = secret["literals"]
+    key, _, value = literal.partition("=")
+    assert key == WEBHOOK_SECRET["secretKeyRef"]["key"] and value

@@ -5,3 +5,5 @@ CREATE ROLE notifications LOGIN PASSWORD 'notifications-dev';
 CREATE DATABASE notifications OWNER notifications;
 CREATE ROLE ordering LOGIN PASSWORD 'ordering-dev';
 CREATE DATABASE ordering OWNER ordering;
+CREATE ROLE billing LOGIN PASSWORD 'billing-dev';
+CREATE DATABASE billing OWNER billing;
