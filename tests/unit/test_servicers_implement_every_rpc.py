@@ -5,15 +5,30 @@ from __future__ import annotations
 
 import pytest
 
+from portal.billing.v1 import billing_pb2, billing_pb2_grpc
 from portal.identity.v1 import identity_pb2, identity_pb2_grpc
 from portal.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from portal.ordering.v1 import ordering_pb2, ordering_pb2_grpc
 from portal_runtime.operations import OperationsServicer
+from services.billing.api import BillingAdminApi, BillingApi
 from services.identity.api import IdentityAdminApi, IdentityApi
 from services.notifications.api import NotificationsAdminApi
 from services.ordering.api import OrderingAdminApi, OrderingApi, StatisticsApi
 
 CASES = [
+    (BillingApi, billing_pb2_grpc.BillingServiceServicer, billing_pb2, "BillingService"),
+    (
+        BillingAdminApi,
+        billing_pb2_grpc.BillingAdminServiceServicer,
+        billing_pb2,
+        "BillingAdminService",
+    ),
+    (
+        OperationsServicer,
+        billing_pb2_grpc.BillingOperationsServiceServicer,
+        billing_pb2,
+        "BillingOperationsService",
+    ),
     (
         OperationsServicer,
         identity_pb2_grpc.IdentityOperationsServiceServicer,

@@ -1,0 +1,88 @@
+"""Composition root of the billing service: `python -m services.billing`.
+
+Environment (besides the runtime's PORTAL_BILLING_ADDR / _DATABASE_URL,
+PORTAL_NATS_URL...): PORTAL_OPERATOR_NAME (on PDFs, default "Portail"),
+PORTAL_WEB_URL (where the provider sends the customer back, default
+http://127.0.0.1:8080), and the payment provider's PORTAL_PAYMENT_PROVIDER,
+PORTAL_PAYMENT_WEBHOOK_SECRET, PORTAL_PAYMENT_PROVIDER_URL,
+PORTAL_PAYMENT_PROVIDER_TIMEOUT_SECONDS (see services.billing.providers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from portal.billing.v1 import billing_pb2_grpc
+from portal_runtime.config import ServiceSettings
+from portal_runtime.db import Database
+from portal_runtime.server import ServiceApp, main
+from services.billing.api import BillingAdminApi, BillingApi
+from services.billing.handlers import subscriptions
+from services.billing.ibans import check_account
+from services.billing.providers import PaymentProvider, provider_from_settings
+from services.billing.store import Repository
+from services.billing.usecases.common import (
+    DEFAULT_OPERATOR_NAME,
+    DEFAULT_WEB_URL,
+    Deps,
+    utcnow,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE_NAME = "portal.billing.v1.BillingService"
+ADMIN_SERVICE_NAME = "portal.billing.v1.BillingAdminService"
+OPERATIONS_SERVICE_NAME = "portal.billing.v1.BillingOperationsService"
+
+
+def build_deps(
+    settings: ServiceSettings,
+    db: Database,
+    provider: PaymentProvider,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> Deps:
+    return Deps(
+        db=db,
+        repo=Repository(),
+        provider=provider,
+        check_account=check_account,
+        operator_name=settings.get("OPERATOR_NAME", DEFAULT_OPERATOR_NAME),
+        web_url=settings.get("WEB_URL", DEFAULT_WEB_URL),
+        clock=clock,
+    )
+
+
+def bootstrap(
+    settings: ServiceSettings,
+    *,
+    db: Database | None = None,
+    provider: PaymentProvider | None = None,
+    **app_options: Any,
+) -> ServiceApp:
+    """Wires the service; tests may pass their own db, provider, and (through
+    app_options) ServiceApp's `verifier` / `bus`."""
+    db = db or Database(settings.database_url)
+    provider = provider or provider_from_settings(settings.get)
+    deps = build_deps(settings, db, provider)
+    app = ServiceApp(settings, db, migrations=MIGRATIONS, **app_options)
+    app.add_servicer(
+        billing_pb2_grpc.add_BillingServiceServicer_to_server, BillingApi(deps), SERVICE_NAME
+    )
+    app.add_servicer(
+        billing_pb2_grpc.add_BillingAdminServiceServicer_to_server,
+        BillingAdminApi(deps),
+        ADMIN_SERVICE_NAME,
+    )
+    app.add_operations(
+        billing_pb2_grpc.add_BillingOperationsServiceServicer_to_server, OPERATIONS_SERVICE_NAME
+    )
+    app.subscribe(subscriptions(deps))
+    app.add_shutdown(provider.aclose)
+    app.deps = deps  # type: ignore[attr-defined]  # tests reach the use cases
+    return app
+
+
+if __name__ == "__main__":
+    main(bootstrap, "billing")

@@ -1,0 +1,139 @@
+"""Protobuf <-> use-case data, for the servicers."""
+
+from __future__ import annotations
+
+from sqlalchemy import Row
+
+from portal.billing.v1 import billing_pb2 as pb
+from services.billing.domain.claims import Claim, ClaimStatus
+from services.billing.domain.documents import DocumentType, Line
+from services.billing.domain.mandates import Mandate
+from services.billing.usecases.common import DocumentView, PaymentView, money, timestamp
+
+DOCUMENT_TYPE = {
+    DocumentType.INVOICE: pb.DOCUMENT_TYPE_INVOICE,
+    DocumentType.CREDIT_NOTE: pb.DOCUMENT_TYPE_CREDIT_NOTE,
+    DocumentType.STATEMENT: pb.DOCUMENT_TYPE_STATEMENT,
+}
+DOCUMENT_TYPE_OF = {number: kind for kind, number in DOCUMENT_TYPE.items()}
+PAYMENT_STATE = {
+    "PENDING": pb.PAYMENT_STATE_PENDING,
+    "ACTION_REQUIRED": pb.PAYMENT_STATE_ACTION_REQUIRED,
+    "SUCCEEDED": pb.PAYMENT_STATE_SUCCEEDED,
+    "FAILED": pb.PAYMENT_STATE_FAILED,
+}
+CLAIM_STATUS = {
+    ClaimStatus.OPEN: pb.CLAIM_STATUS_OPEN,
+    ClaimStatus.IN_PROGRESS: pb.CLAIM_STATUS_IN_PROGRESS,
+    ClaimStatus.ACCEPTED: pb.CLAIM_STATUS_ACCEPTED,
+    ClaimStatus.REJECTED: pb.CLAIM_STATUS_REJECTED,
+}
+CLAIM_STATUS_OF = {number: status for status, number in CLAIM_STATUS.items()}
+
+
+def _day(value) -> str:  # type: ignore[no-untyped-def]
+    return value.isoformat() if value else ""
+
+
+def document(view: DocumentView) -> pb.Document:
+    doc = view.document
+    totals = doc.totals
+    return pb.Document(
+        id=doc.id,
+        type=DOCUMENT_TYPE[doc.type],
+        number=doc.number,
+        contract_number=doc.contract_number,
+        issue_date=_day(doc.issue_date),
+        period_start=_day(doc.period_start),
+        period_end=_day(doc.period_end),
+        lines=[
+            pb.DocumentLine(
+                label=line.label,
+                quantity=line.quantity,
+                unit_price_excl_tax=money(line.unit_price_cents),
+                vat_rate_bp=line.vat_rate_bp,
+                total_excl_tax=money(line.total_excl_cents),
+            )
+            for line in doc.lines
+        ],
+        total_excl_tax=money(totals.excl_cents),
+        total_tax=money(totals.tax_cents),
+        total_incl_tax=money(totals.incl_cents),
+        remaining=money(doc.remaining_cents),
+        paid=doc.paid,
+        due_date=_day(doc.due_date),
+        order_id=doc.order_id,
+        credits_document_id=doc.credits_document_id,
+        created_at=timestamp(view.created_at),
+    )
+
+
+def lines_input(lines) -> list[Line]:  # type: ignore[no-untyped-def]
+    return [
+        Line(
+            label=line.label,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_excl_tax.amount_cents,
+            vat_rate_bp=line.vat_rate_bp,
+        )
+        for line in lines
+    ]
+
+
+def payment(view: PaymentView) -> pb.Payment:
+    p = view.payment
+    return pb.Payment(
+        id=p.id,
+        state=PAYMENT_STATE[p.state.value],
+        amount=money(p.amount_cents),
+        method=p.method,
+        redirect_url=view.redirect_url,
+        document_ids=[a.document_id for a in p.allocations],
+        order_id=p.order_id,
+        failure_reason=p.failure_reason,
+        created_at=timestamp(p.created_at),
+        completed_at=timestamp(p.completed_at),
+    )
+
+
+def mandate(m: Mandate) -> pb.Mandate:
+    return pb.Mandate(
+        id=m.id,
+        iban_masked=m.iban_masked,
+        bic=m.bic,
+        holder=m.holder,
+        reference=m.reference,
+        status=m.status.value,
+        created_at=timestamp(m.created_at),
+        revoked_at=timestamp(m.revoked_at),
+    )
+
+
+def claim(c: Claim) -> pb.Claim:
+    return pb.Claim(
+        id=c.id,
+        document_id=c.document_id,
+        document_number=c.document_number,
+        reason=c.reason.value,
+        message=c.message,
+        status=CLAIM_STATUS[c.status],
+        answer=c.answer,
+        created_at=timestamp(c.created_at),
+        answered_at=timestamp(c.answered_at),
+        entity_id=c.entity_id,
+    )
+
+
+def transfer(row: Row) -> pb.Transfer:
+    return pb.Transfer(
+        id=row.id,
+        received_on=_day(row.received_on),
+        amount=money(row.amount_cents),
+        reference=row.reference,
+        payer=row.payer,
+        entity_id=row.entity_id,
+        order_id=row.order_id,
+        document_id=row.document_id,
+        matched=bool(row.matched),
+        payment_id=row.payment_id,
+    )

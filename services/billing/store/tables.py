@@ -1,0 +1,213 @@
+"""Billing's tables, on one MetaData that also holds the runtime's tables
+(outbox, inbox, idempotency keys, dead letters).
+
+Amounts are integer cents; dates of documents and transfers are calendar dates.
+Document lines are stored as JSON with their document (they never change)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from portal_runtime.db import add_runtime_tables
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(32)  # uuid4().hex
+
+
+def _ts(name: str, nullable: bool = True) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+# Projection of identity's AccountUpdated: the newest snapshot wins.
+entity_accounts = Table(
+    "entity_accounts",
+    metadata,
+    Column("entity_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("client_number", String(32), nullable=False, default=""),
+    Column("language", String(8), nullable=False, default="fr"),
+    Column("contract_numbers", JSON, nullable=False, default=list),
+    Column("address_lines", JSON, nullable=False, default=list),
+    _ts("updated_at", nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("entity_id", String(64), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("contract_number", String(64), nullable=False, default=""),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("order_id", String(64), nullable=False, default=""),
+    Column("credits_document_id", String(64), nullable=False, default=""),
+    Column("credited_by_id", String(64), nullable=False, default=""),
+    Column("paid_cents", BigInteger, nullable=False, default=0),
+    Column("total_incl_cents", BigInteger, nullable=False),
+    # [{"label", "quantity", "unit_price_cents", "vat_rate_bp"}]
+    Column("lines", JSON, nullable=False),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("entity_id", "number", name="uq_documents_entity_number"),
+    # One invoice per order, one credit note per invoice.
+    Index(
+        "uq_documents_order_invoice",
+        "order_id",
+        unique=True,
+        sqlite_where=text("type = 'INVOICE' AND order_id != ''"),
+        postgresql_where=text("type = 'INVOICE' AND order_id != ''"),
+    ),
+    Index(
+        "uq_documents_credits",
+        "credits_document_id",
+        unique=True,
+        sqlite_where=text("credits_document_id != ''"),
+        postgresql_where=text("credits_document_id != ''"),
+    ),
+)
+
+# Orders cancelled before billing saw them submitted (each event type has its own
+# consumer, so OrderCancelled may come first): their invoice is credited at once.
+cancelled_orders = Table(
+    "cancelled_orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("entity_id", String(64), nullable=False),
+    _ts("cancelled_at", nullable=False),
+)
+
+# Gapless numbers: drawn in the issuing transaction.
+document_sequences = Table(
+    "document_sequences",
+    metadata,
+    Column("entity_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("last_number", Integer, nullable=False),
+    PrimaryKeyConstraint("entity_id", "year", "type", name="pk_document_sequences"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("entity_id", String(64), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("provider_ref", String(128), nullable=False, default="", index=True),
+    Column("redirect_url", Text, nullable=False, default=""),
+    Column("order_id", String(64), nullable=False, default=""),
+    Column("failure_reason", String(64), nullable=False, default=""),
+    _ts("created_at", nullable=False),
+    _ts("completed_at"),
+)
+
+payment_allocations = Table(
+    "payment_allocations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("payment_id", ID, nullable=False, index=True),
+    Column("document_id", ID, nullable=False, index=True),
+    Column("document_number", String(32), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+# A provider notification is applied once: its event id is the key.
+provider_events = Table(
+    "provider_events",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("payment_id", String(64), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    _ts("received_at", nullable=False),
+)
+
+expected_transfers = Table(
+    "expected_transfers",
+    metadata,
+    Column("reference", String(140), primary_key=True),  # normalised
+    Column("entity_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False, default=""),
+    Column("document_id", ID, nullable=False, default=""),
+    Column("amount_cents", BigInteger, nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+# Every received transfer, matched or not: never dropped.
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("received_on", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("reference", String(140), nullable=False),
+    Column("payer", String(140), nullable=False, default=""),
+    Column("matched", Boolean, nullable=False),
+    Column("entity_id", String(64), nullable=False, default=""),
+    Column("order_id", String(64), nullable=False, default=""),
+    Column("document_id", String(64), nullable=False, default=""),
+    Column("payment_id", String(64), nullable=False, default=""),
+    Column("surplus_cents", BigInteger, nullable=False, default=0),
+    _ts("created_at", nullable=False),
+    Index("ix_transfers_matched_created", "matched", "created_at"),
+)
+
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("entity_id", String(64), nullable=False, index=True),
+    Column("reference", String(35), nullable=False, unique=True),
+    Column("holder", String(70), nullable=False),
+    Column("iban_masked", String(64), nullable=False),  # never the full IBAN
+    Column("bic", String(11), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("revoked_at"),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("entity_id", String(64), nullable=False, index=True),
+    Column("document_id", ID, nullable=False, index=True),
+    Column("document_number", String(32), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("answer", Text, nullable=False, default=""),
+    _ts("created_at", nullable=False),
+    _ts("answered_at"),
+)
+
+add_runtime_tables(metadata)
