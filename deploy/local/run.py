@@ -80,6 +80,11 @@ def _banner(suite: Suite) -> None:
         f"  API docs   {url}/docs   OpenAPI: {url}/openapi.json",
         f"  Mailbox    {suite.env['PORTAL_MAILBOX_DIR']}   (one .eml per e-mail sent)",
         f"  Logs       {suite.logs_dir}",
+        *(
+            [f"  Payments   {suite.env['PORTAL_PAYMENT_PROVIDER_URL']}   (local test provider)"]
+            if "PORTAL_PAYMENT_PROVIDER_URL" in suite.env
+            else []
+        ),
         f"Demo logins (POST {url}/v1/auth/login):",
         f"  customer manager  {manager}",
         f"                    (or client number {seed.DEMO_ACCOUNT['clientNumber']})",
