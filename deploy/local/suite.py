@@ -22,7 +22,7 @@ from portal_runtime.tokens import generate_keypair
 ROOT = Path(__file__).resolve().parents[2]
 
 # The services that exist so far; the others arrive with their issues.
-SERVICES = ["identity", "notifications", "ordering"]
+SERVICES = ["identity", "notifications", "ordering", "billing"]
 
 
 class Suite:

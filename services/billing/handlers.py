@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 LOADS_LABEL = "Chargement de cartes / card loads"
 FEES_LABEL = "Frais de carte / card fees"
 LOADS_VAT_BP = 0  # meal-card loads carry no VAT
-FEES_VAT_BP = 2000
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
@@ -35,13 +34,15 @@ def _occurred(event: Any, fallback: datetime) -> datetime:
 
 
 def order_lines(event: ordering_events.OrderSubmitted) -> list[Line]:
-    """Card loads at VAT 0; new cards' fees at 20 %, only when there are some. An
-    event from before these fields existed is billed as one line of its amount."""
+    """Card loads at VAT 0; new cards' fees at the rate ordering applied to the
+    order's total (so the invoice's total is the amount the customer was told),
+    only when there are some. An event from before these fields existed is
+    billed as one line of its amount."""
     lines: list[Line] = []
     if event.loads_cents > 0:
         lines.append(Line(LOADS_LABEL, 1, event.loads_cents, LOADS_VAT_BP))
     if event.new_cards > 0:
-        lines.append(Line(FEES_LABEL, event.new_cards, event.card_fee_cents, FEES_VAT_BP))
+        lines.append(Line(FEES_LABEL, event.new_cards, event.card_fee_cents, event.card_fee_vat_bp))
     if not lines and event.amount.amount_cents > 0:
         label = f"Commande / order {event.order_number}"
         lines.append(Line(label, 1, event.amount.amount_cents, LOADS_VAT_BP))

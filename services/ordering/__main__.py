@@ -16,6 +16,7 @@ from portal_runtime.server import ServiceApp, main
 from services.ordering.api import OrderingAdminApi, OrderingApi, StatisticsApi
 from services.ordering.domain.orders import (
     DEFAULT_CARD_FEE_CENTS,
+    DEFAULT_CARD_FEE_VAT_BP,
     DEFAULT_MAX_LOAD_CENTS,
     DEFAULT_MIN_LOAD_CENTS,
     LoadBounds,
@@ -49,6 +50,7 @@ def build_deps(
             settings.get_int("ORDERING_MAX_LOAD_CENTS", DEFAULT_MAX_LOAD_CENTS),
         ),
         card_fee_cents=settings.get_int("ORDERING_CARD_FEE_CENTS", DEFAULT_CARD_FEE_CENTS),
+        card_fee_vat_bp=settings.get_int("ORDERING_CARD_FEE_VAT_BP", DEFAULT_CARD_FEE_VAT_BP),
         transfer=TransferAccount(
             iban=settings.get("ORDERING_TRANSFER_IBAN", default_account.iban),
             bic=settings.get("ORDERING_TRANSFER_BIC", default_account.bic),

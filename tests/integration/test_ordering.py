@@ -228,7 +228,7 @@ def test_unit_order_submit_by_transfer_pay_produce_ship_deliver_and_load(
     )
     assert created.status_code == 201, created.text
     order = created.json()
-    assert order["total"]["amountCents"] == str(5000 + 2500 + 500)
+    assert order["total"]["amountCents"] == str(5000 + 2500 + 500 + 100)  # + VAT on the fee
 
     bad_method = api.post(f"/v1/orders/{order['id']}:submit", {"paymentMethod": "CASH"}, token)
     assert bad_method.status_code == 400 and "paymentMethod" in field_violations(bad_method)

@@ -14,6 +14,8 @@ from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violation
 DEFAULT_MIN_LOAD_CENTS = 100
 DEFAULT_MAX_LOAD_CENTS = 200_000
 DEFAULT_CARD_FEE_CENTS = 500
+# Card fees carry VAT (card loads do not): 20 % in basis points.
+DEFAULT_CARD_FEE_VAT_BP = 2000
 
 
 class OrderStatus(enum.Enum):
@@ -111,6 +113,7 @@ class Order:
     delivery_point_id: str
     lines: list[OrderLine]
     card_fee_cents: int = DEFAULT_CARD_FEE_CENTS
+    card_fee_vat_bp: int = DEFAULT_CARD_FEE_VAT_BP
     status: OrderStatus = OrderStatus.DRAFT
     history: list[StatusChange] = field(default_factory=list)
 
@@ -127,8 +130,16 @@ class Order:
         return self.new_cards * self.card_fee_cents
 
     @property
+    def fees_tax_cents(self) -> int:
+        """VAT on the card fees, rounded half-up to the cent, computed on their
+        sum as the invoice does (billing issues one fee line at this rate)."""
+        return (self.fees_cents * self.card_fee_vat_bp + 5_000) // 10_000
+
+    @property
     def total_cents(self) -> int:
-        return self.loads_cents + self.fees_cents
+        """What the customer pays: loads (no VAT) + fees + VAT on the fees, the
+        same amount as the order's invoice."""
+        return self.loads_cents + self.fees_cents + self.fees_tax_cents
 
     @property
     def lines_loaded(self) -> int:
@@ -199,6 +210,7 @@ def new_order(
     now: datetime,
     bounds: LoadBounds | None = None,
     card_fee_cents: int = DEFAULT_CARD_FEE_CENTS,
+    card_fee_vat_bp: int = DEFAULT_CARD_FEE_VAT_BP,
 ) -> Order:
     """A draft order, its history starting with DRAFT at `now`."""
     if not delivery_point_id:
@@ -209,5 +221,6 @@ def new_order(
         delivery_point_id=delivery_point_id,
         lines=checked,
         card_fee_cents=card_fee_cents,
+        card_fee_vat_bp=card_fee_vat_bp,
         history=[StatusChange(OrderStatus.DRAFT, now)],
     )

@@ -112,6 +112,8 @@ orders = Table(
     Column("carrier", String(100), nullable=False, default=""),
     Column("tracking_url", String(500), nullable=False, default=""),
     Column("card_fee_cents", BigInteger, nullable=False),
+    # VAT on the card fees, in basis points, as applied to total_cents.
+    Column("card_fee_vat_bp", Integer, nullable=False, server_default="0"),
     Column("loads_cents", BigInteger, nullable=False),
     Column("fees_cents", BigInteger, nullable=False),
     Column("total_cents", BigInteger, nullable=False),

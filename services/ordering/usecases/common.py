@@ -14,7 +14,11 @@ from portal.common.v1 import types_pb2
 from portal_runtime.db import Database
 from portal_runtime.errors import InvalidArgument, PermissionDenied, Unauthenticated, Violations
 from portal_runtime.tokens import Principal
-from services.ordering.domain.orders import DEFAULT_CARD_FEE_CENTS, LoadBounds
+from services.ordering.domain.orders import (
+    DEFAULT_CARD_FEE_CENTS,
+    DEFAULT_CARD_FEE_VAT_BP,
+    LoadBounds,
+)
 from services.ordering.domain.values import parse_iso_date
 from services.ordering.store import Repository
 
@@ -41,6 +45,7 @@ class Deps:
     repo: Repository
     bounds: LoadBounds = field(default_factory=LoadBounds)
     card_fee_cents: int = DEFAULT_CARD_FEE_CENTS
+    card_fee_vat_bp: int = DEFAULT_CARD_FEE_VAT_BP
     transfer: TransferAccount = field(default_factory=TransferAccount)
     # Files with more order lines are imported in the background.
     sync_import_max_lines: int = DEFAULT_SYNC_IMPORT_MAX_LINES

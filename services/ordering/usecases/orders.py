@@ -98,6 +98,7 @@ async def insert_draft(
         now=now,
         bounds=deps.bounds,
         card_fee_cents=deps.card_fee_cents,
+        card_fee_vat_bp=deps.card_fee_vat_bp,
     )
     order.number = order_number(now.year, await deps.repo.next_sequence(s, now.year))
     order_id = new_id()
@@ -111,6 +112,7 @@ async def insert_draft(
             "delivery_point_id": delivery_point_id,
             "source": source,
             "card_fee_cents": deps.card_fee_cents,
+            "card_fee_vat_bp": deps.card_fee_vat_bp,
             "loads_cents": order.loads_cents,
             "fees_cents": order.fees_cents,
             "total_cents": order.total_cents,
@@ -267,6 +269,7 @@ async def submit_order(
             loads_cents=row.loads_cents,
             new_cards=row.fees_cents // row.card_fee_cents if row.card_fee_cents else 0,
             card_fee_cents=row.card_fee_cents,
+            card_fee_vat_bp=row.card_fee_vat_bp,
         )
         await add_event(s, event)
         return await load_order(deps, s, row.id, entity_id)

@@ -127,12 +127,13 @@ class World:
             entity_id=entity,
             order_id=order_id,
             order_number=f"CMD-{order_id}",
-            amount=types_pb2.Money(amount_cents=loads + cards * 500, currency="EUR"),
+            amount=types_pb2.Money(amount_cents=loads + cards * 600, currency="EUR"),
             payment_method=method,
             transfer_reference=reference,
             loads_cents=loads,
             new_cards=cards,
             card_fee_cents=500,
+            card_fee_vat_bp=2000,
         )
         await self.handle(order_submitted_handler, event)
 

@@ -57,12 +57,13 @@ async def test_bootstrap_serves_billing(tmp_path: Path) -> None:
                     entity_id="ent-acme",
                     order_id="o-1",
                     order_number="CMD-1",
-                    amount=types_pb2.Money(amount_cents=10_500, currency="EUR"),
+                    amount=types_pb2.Money(amount_cents=10_600, currency="EUR"),
                     payment_method="TRANSFER",
                     transfer_reference="RF18CMD1",
                     loads_cents=10_000,
                     new_cards=1,
                     card_fee_cents=500,
+                    card_fee_vat_bp=2000,
                 ),
             )
         async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:

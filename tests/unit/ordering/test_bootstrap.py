@@ -83,7 +83,7 @@ async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
                 pb.SubmitOrderRequest(id=order.id, payment_method="TRANSFER"), metadata=acme
             )
             assert submitted.transfer.holder == "ACME Cards"
-            assert submitted.transfer.amount.amount_cents == 4500
+            assert submitted.transfer.amount.amount_cents == 4600  # fee VAT included
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await admin.StartProduction(pb.StartProductionRequest(id=order.id), metadata=acme)
             assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -95,7 +95,7 @@ async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
                         entity_id="ent-acme",
                         order_id=order.id,
                         payment_id="p1",
-                        amount=types_pb2.Money(amount_cents=4500, currency="EUR"),
+                        amount=types_pb2.Money(amount_cents=4600, currency="EUR"),
                     ),
                 )
             started = await admin.StartProduction(

@@ -32,7 +32,7 @@ async def test_import_creates_missing_beneficiaries_and_a_draft(world: World) ->
     assert (order.row.source, order.row.status, order.row.delivery_point_id) == (
         "FILE", "DRAFT", hq.id,
     )  # fmt: skip
-    assert order.row.total_cents == 2000 + 100050 + 500
+    assert order.row.total_cents == 2000 + 100050 + 500 + 100  # + 20 % VAT on the fee
     first, second = order.lines
     # The existing beneficiary keeps its data; the file's other name is not applied.
     assert (first.beneficiary_id, first.beneficiary_name) == (known.id, "Ada Lovelace")

@@ -38,7 +38,7 @@ async def test_unit_order_totals_and_numbers(world: World) -> None:
     row = order.row
     assert row.status == "DRAFT" and row.source == "UNIT" and row.delivery_point_id == hq.id
     assert row.number == "CMD-2026-000001"
-    assert row.total_cents == 5000 + 2500 + 2 * 500
+    assert row.total_cents == 5000 + 2500 + 2 * 500 + 200  # + 20 % VAT on the fees
     assert [line.employee_number for line in order.lines] == ["E-0", "E-1"]
     second = await orders.create_order(
         world.deps, world.acme, hq.id, [orders.LineInput(people[0].id, False, 1000)]

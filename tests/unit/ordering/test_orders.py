@@ -58,8 +58,18 @@ def test_new_order_is_a_draft_with_totals_in_cents() -> None:
     assert order.loads_cents == 17_445
     assert order.new_cards == 2
     assert order.fees_cents == 1_000
-    assert order.total_cents == 18_445
+    assert order.fees_tax_cents == 200  # 20 % on the fees; loads carry no VAT
+    assert order.total_cents == 18_645
     assert order.is_open
+
+
+def test_fee_vat_is_rounded_half_up_on_the_fees_sum() -> None:
+    lines = [OrderLine(f"b{i}", new_card=True, load_amount_cents=1_000) for i in range(3)]
+    order = new_order(number="N", delivery_point_id="dp1", lines=lines, now=NOW,
+                      card_fee_cents=333, card_fee_vat_bp=550)  # fmt: skip
+    # 999 x 5.5 % = 54.945 -> 55 (half-up on the sum, as the invoice computes it)
+    assert order.fees_tax_cents == 55
+    assert order.total_cents == 3_000 + 999 + 55
 
 
 def test_card_fee_is_passed_in() -> None:
