@@ -16,7 +16,7 @@ from .test_ordering import _beneficiary, _pay, _point, _wait_status
 TRACKING = "https://track.example/colis/8L0042"
 
 
-def _wait_message(api: Api, recipient: str, template: str, timeout: float = 20.0) -> dict:
+def _wait_message(api: Api, recipient: str, template: str, timeout: float = 30.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [m for m in api.messages(recipient) if m["template"] == template]
