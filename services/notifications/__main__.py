@@ -13,7 +13,7 @@ from portal_runtime.db import Database
 from portal_runtime.server import ServiceApp, main
 from services.notifications.api import NotificationsAdminApi
 from services.notifications.delivery import DeliveryWorker
-from services.notifications.domain import DEFAULT_WEB_URL, LinkBuilder
+from services.notifications.domain import DEFAULT_SUPPORT_EMAIL, DEFAULT_WEB_URL, LinkBuilder
 from services.notifications.handlers import NotificationHandlers
 from services.notifications.mailers import DEFAULT_SENDER, Mailer, mailer_from_settings
 from services.notifications.rendering import Renderer
@@ -57,6 +57,7 @@ def bootstrap(
         renderer=Renderer(),
         links=LinkBuilder(settings.get("WEB_URL", DEFAULT_WEB_URL)),
         timezone=_timezone(settings.get("MAIL_TIMEZONE", "Europe/Paris")),
+        support_email=settings.get("SUPPORT_EMAIL") or DEFAULT_SUPPORT_EMAIL,
     )
     app.add_servicer(
         notifications_pb2_grpc.add_NotificationsAdminServiceServicer_to_server,

@@ -10,14 +10,15 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
-from urllib.parse import urlencode
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from urllib.parse import quote, urlencode
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument
 
 DEFAULT_LANGUAGE = "fr"
 LANGUAGES = ("fr", "en")
 DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+DEFAULT_SUPPORT_EMAIL = "support@portail.localhost"
 MAX_ERROR_LENGTH = 2000
 
 
@@ -31,6 +32,10 @@ class Template(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a template name
     ORDER_SUBMITTED = "order_submitted"
     ORDER_SHIPPED = "order_shipped"
+    DOCUMENT_AVAILABLE = "document_available"
+    CLAIM_OPENED = "claim_opened"
+    CLAIM_OPENED_SUPPORT = "claim_opened_support"
+    CLAIM_ANSWERED = "claim_answered"
 
 
 class Status(enum.StrEnum):
@@ -124,6 +129,61 @@ def format_euros(cents: int, language: str) -> str:
     return f"{sign}{euros:,}".replace(",", " ") + f",{rest:02d} €"
 
 
+def describe_date(iso_date: str, language: str) -> str:
+    """'2026-04-15' -> '15/04/2026' (fr) / '15 April 2026' (en); '' stays ''
+    and anything unparsable is shown as given."""
+    try:
+        day = date.fromisoformat((iso_date or "").strip())
+    except ValueError:
+        return (iso_date or "").strip()
+    if normalise_language(language) == "en":
+        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day:%d/%m/%Y}"
+
+
+# Billing's codes in words (fr, en); an unknown code is shown as it came.
+_DOCUMENT_TYPES = {
+    "INVOICE": ("facture", "invoice"),
+    "CREDIT_NOTE": ("avoir", "credit note"),
+    "STATEMENT": ("relevé", "statement"),
+}
+_CLAIM_REASONS = {
+    "WRONG_AMOUNT": ("montant erroné", "wrong amount"),
+    "NOT_RECEIVED": ("prestation non reçue", "not received"),
+    "DUPLICATE": ("doublon", "duplicate"),
+    "OTHER": ("autre motif", "other"),
+}
+_CLAIM_STATUSES = {
+    "OPEN": ("ouverte", "open"),
+    "IN_PROGRESS": ("en cours de traitement", "in progress"),
+    "ACCEPTED": ("acceptée", "accepted"),
+    "REJECTED": ("refusée", "rejected"),
+}
+
+
+def _label(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
+    code = (code or "").strip().upper()
+    words = table.get(code)
+    if words is None:
+        return code
+    return words[1] if normalise_language(language) == "en" else words[0]
+
+
+def describe_document_type(code: str, language: str) -> str:
+    """'INVOICE' -> 'facture' / 'invoice'."""
+    return _label(_DOCUMENT_TYPES, code, language)
+
+
+def describe_claim_reason(code: str, language: str) -> str:
+    """'WRONG_AMOUNT' -> 'montant erroné' / 'wrong amount'."""
+    return _label(_CLAIM_REASONS, code, language)
+
+
+def describe_claim_status(code: str, language: str) -> str:
+    """'REJECTED' -> 'refusée' / 'rejected'."""
+    return _label(_CLAIM_STATUSES, code, language)
+
+
 # --- who an entity's e-mails go to ----------------------------------------------
 
 
@@ -162,6 +222,10 @@ class EntityContacts:
     def for_deliveries(self) -> Contact:
         """The delivery contact when the account has one, else the manager."""
         return self.delivery if self.delivery.email else self._require(self.manager)
+
+    def for_billing(self) -> Contact:
+        """The billing contact when the account has one, else the manager."""
+        return self.billing if self.billing.email else self._require(self.manager)
 
     def _require(self, contact: Contact) -> Contact:
         if not contact.email:
@@ -218,6 +282,24 @@ class LinkBuilder:
     def forgot_password(self) -> str:
         """Where to ask for a reset link (the security notice points there)."""
         return f"{self.web_url}/forgot-password"
+
+    def document(self, document_id: str) -> str:
+        """A billing document in the customer's space."""
+        return f"{self.web_url}/documents/{_segment(document_id, 'documentId')}"
+
+    def claim(self, claim_id: str) -> str:
+        """A claim in the customer's space."""
+        return f"{self.web_url}/claims/{_segment(claim_id, 'claimId')}"
+
+    def admin_claim(self, claim_id: str) -> str:
+        """A claim in the operators' back office."""
+        return f"{self.web_url}/admin/claims/{_segment(claim_id, 'claimId')}"
+
+
+def _segment(value: str, field_name: str) -> str:
+    if not value:
+        raise InvalidArgument.for_field(field_name, "is required for this link")
+    return quote(value, safe="")
 
 
 # --- retries -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Identity's and ordering's events that become e-mails, and identity's
+"""Identity's, ordering's and billing's events that become e-mails, and identity's
 AccountUpdated that keeps notifications' own copy of each account's contacts.
 
 Each handler renders the message and stores it PENDING in the consumer's
@@ -16,9 +16,11 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.billing.v1 import events_pb2 as billing_events
 from portal.identity.v1 import events_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
 from services.notifications.domain import (
+    DEFAULT_SUPPORT_EMAIL,
     DEFAULT_VALIDITY,
     Contact,
     EntityContacts,
@@ -26,11 +28,16 @@ from services.notifications.domain import (
     Message,
     Template,
     contacts_unknown,
+    describe_claim_reason,
+    describe_claim_status,
+    describe_date,
+    describe_document_type,
     describe_moment,
     describe_validity,
     format_euros,
     normalise_email,
     normalise_language,
+    require_email,
 )
 from services.notifications.rendering import Renderer
 from services.notifications.store import ContactsRepository, MessageRepository
@@ -52,11 +59,14 @@ class NotificationHandlers:
         links: LinkBuilder,
         clock: Clock = lambda: datetime.now(UTC),
         timezone: tzinfo = UTC,
+        support_email: str = DEFAULT_SUPPORT_EMAIL,
     ) -> None:
         self.renderer = renderer
         self.links = links
         self.clock = clock
         self.timezone = timezone
+        # The operators' mailbox that hears about every new claim (in French).
+        self.support = Contact(require_email(support_email, "PORTAL_SUPPORT_EMAIL"))
 
     def subscriptions(self) -> dict[type, Callable[[AsyncSession, Any], Any]]:
         """What `ServiceApp.subscribe` takes."""
@@ -69,6 +79,9 @@ class NotificationHandlers:
             events_pb2.AccountUpdated: self.on_account_updated,
             ordering_events.OrderSubmitted: self.on_order_submitted,
             ordering_events.OrderShipped: self.on_order_shipped,
+            billing_events.DocumentIssued: self.on_document_issued,
+            billing_events.ClaimOpened: self.on_claim_opened,
+            billing_events.ClaimAnswered: self.on_claim_answered,
         }
 
     async def on_activation_requested(
@@ -187,6 +200,108 @@ class NotificationHandlers:
             session, event, Template.ORDER_SHIPPED, to, contacts.language, context, links
         )
 
+    # --- billing -------------------------------------------------------------------
+
+    async def on_document_issued(
+        self, session: AsyncSession, event: billing_events.DocumentIssued
+    ) -> None:
+        """Announces a new document, only to accounts that accepted paperless
+        documents (the others get theirs on paper): nothing is stored otherwise."""
+        contacts = await self._contacts(session, event.entity_id)
+        if not contacts.paperless_consent:
+            log.info(
+                "document %s of %s not announced by e-mail: no paperless consent (event %s)",
+                event.number,
+                event.entity_id,
+                event.event_id,
+            )
+            return
+        language = contacts.language
+        link = self.links.document(event.document_id)
+        context = {
+            "document_number": event.number,
+            "document_type": describe_document_type(event.type, language),
+            "invoice": event.type.upper() == "INVOICE",
+            "entity_name": contacts.name,
+            "client_number": contacts.client_number,
+            "amount": format_euros(event.total_incl_tax.amount_cents, language),
+            "due_date": describe_date(event.due_date, language),
+            "link": link,
+        }
+        await self._store_for(
+            session,
+            event,
+            Template.DOCUMENT_AVAILABLE,
+            contacts.for_billing(),
+            language,
+            context,
+            [link],
+        )
+
+    async def on_claim_opened(
+        self, session: AsyncSession, event: billing_events.ClaimOpened
+    ) -> None:
+        """Two messages from one event: the customer's acknowledgement and the
+        operators' notice (distinct templates, so each is stored once)."""
+        contacts = await self._contacts(session, event.entity_id)
+        language = contacts.language
+        link = self.links.document(event.document_id)
+        context = {
+            "document_number": event.document_number,
+            "reason": describe_claim_reason(event.reason, language),
+            "message": event.message.strip(),
+            "entity_name": contacts.name,
+            "client_number": contacts.client_number,
+            "link": link,
+        }
+        await self._store_for(
+            session,
+            event,
+            Template.CLAIM_OPENED,
+            contacts.for_billing(),
+            language,
+            context,
+            [link],
+        )
+        admin_link = self.links.admin_claim(event.claim_id)
+        support_context = {
+            **context,
+            "reason": describe_claim_reason(event.reason, "fr"),
+            "link": admin_link,
+        }
+        await self._store_for(
+            session,
+            event,
+            Template.CLAIM_OPENED_SUPPORT,
+            self.support,
+            "fr",
+            support_context,
+            [admin_link],
+        )
+
+    async def on_claim_answered(
+        self, session: AsyncSession, event: billing_events.ClaimAnswered
+    ) -> None:
+        contacts = await self._contacts(session, event.entity_id)
+        language = contacts.language
+        link = self.links.claim(event.claim_id)
+        context = {
+            "document_number": event.document_number,
+            "status": describe_claim_status(event.status, language),
+            "answer": event.answer.strip(),
+            "entity_name": contacts.name,
+            "link": link,
+        }
+        await self._store_for(
+            session,
+            event,
+            Template.CLAIM_ANSWERED,
+            contacts.for_billing(),
+            language,
+            context,
+            [link],
+        )
+
     async def _store_for(
         self,
         session: AsyncSession,
@@ -212,6 +327,8 @@ class NotificationHandlers:
         )
         if await MessageRepository(session).add(message):
             log.info("%s message %s queued for event %s", template, message.id, event.event_id)
+        else:
+            log.info("event %s already has its %s message", event.event_id, template)
 
     async def _store(
         self,

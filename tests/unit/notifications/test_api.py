@@ -157,6 +157,9 @@ async def test_bootstrapped_service_stores_sends_and_lists(
         "AccountUpdated",
         "OrderSubmitted",
         "OrderShipped",
+        "DocumentIssued",
+        "ClaimOpened",
+        "ClaimAnswered",
     }
     event = events_pb2.MagicLinkRequested(
         event_id="evt-m",

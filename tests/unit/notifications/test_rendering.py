@@ -38,6 +38,35 @@ CONTEXTS: dict[str, dict] = {
         "carrier": "Colissimo",
         "tracking_url": LINK,
     },
+    "document_available": {
+        "document_number": "FAC-2026-000042",
+        "document_type": "facture",
+        "invoice": True,
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+        "amount": "12,34 €",
+        "due_date": "31/03/2026",
+    },
+    "claim_opened": {
+        "document_number": "FAC-2026-000042",
+        "reason": "montant erroné",
+        "message": "Les frais\nsont faux",
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+    },
+    "claim_opened_support": {
+        "document_number": "FAC-2026-000042",
+        "reason": "montant erroné",
+        "message": "Les frais\nsont faux",
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+    },
+    "claim_answered": {
+        "document_number": "FAC-2026-000042",
+        "status": "refusée",
+        "answer": "Les frais sont justes.",
+        "entity_name": "Transports Dupont",
+    },
 }
 
 # What each message must say, per language (beyond the link).
@@ -60,6 +89,14 @@ FACTS = {
     ("order_submitted", "en"): ["CMD-2026-000042", "AGRIFRPP", "Reference to quote"],
     ("order_shipped", "fr"): ["CMD-2026-000042", "expédiée", "Colissimo"],
     ("order_shipped", "en"): ["CMD-2026-000042", "shipped", "Colissimo"],
+    ("document_available", "fr"): ["FAC-2026-000042", "12,34 €", "Échéance : 31/03/2026"],
+    ("document_available", "en"): ["FAC-2026-000042", "12,34 €", "Due date: 31/03/2026"],
+    ("claim_opened", "fr"): ["FAC-2026-000042", "montant erroné", "> Les frais\n> sont faux"],
+    ("claim_opened", "en"): ["FAC-2026-000042", "Reason", "> Les frais\n> sont faux"],
+    ("claim_opened_support", "fr"): ["FAC-2026-000042", "Transports Dupont", "C-100234"],
+    ("claim_opened_support", "en"): ["FAC-2026-000042", "Transports Dupont", "C-100234"],
+    ("claim_answered", "fr"): ["FAC-2026-000042", "refusée", "Les frais sont justes."],
+    ("claim_answered", "en"): ["FAC-2026-000042", "Status", "Les frais sont justes."],
 }
 
 
