@@ -19,10 +19,24 @@ def current_principal() -> Principal | None:
 
 
 def require_principal() -> Principal:
-    principal = _principal.get()
+    return authenticated(_principal.get())
+
+
+def authenticated(principal: Principal | None) -> Principal:
+    """The caller; UNAUTHENTICATED (TOKEN_MISSING) when there is none."""
     if principal is None:
         raise Unauthenticated("TOKEN_MISSING", "this method needs a bearer token")
     return principal
+
+
+def customer_entity(principal: Principal | None) -> str:
+    """The entity the caller acts for (from the verified token): UNAUTHENTICATED
+    (TOKEN_MISSING) without a caller, PERMISSION_DENIED (ENTITY_REQUIRED) for a
+    caller acting for no customer account (an operator)."""
+    principal = authenticated(principal)
+    if not principal.entity_id:
+        raise PermissionDenied("ENTITY_REQUIRED", "this method acts for a customer account")
+    return principal.entity_id
 
 
 def request_metadata() -> Mapping[str, str]:

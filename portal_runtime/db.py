@@ -4,6 +4,7 @@ PostgreSQL, transactions, and the runtime's own tables."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +29,32 @@ from sqlalchemy.ext.asyncio import (
 )
 
 log = logging.getLogger(__name__)
+
+# Every service's tables: the same constraint and index names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID_TYPE = String(32)  # new_id(): uuid4().hex
+
+
+def new_metadata() -> MetaData:
+    """A service's MetaData, with the shared naming convention."""
+    return MetaData(naming_convention=dict(NAMING_CONVENTION))
+
+
+def timestamp_column(name: str, nullable: bool = True, **kw: object) -> Column:
+    """A timezone-aware timestamp column (nullable unless told)."""
+    return Column(name, DateTime(timezone=True), nullable=nullable, **kw)
+
+
+def new_id() -> str:
+    """A new row id: 32 lower-case hex characters (uuid4)."""
+    return uuid.uuid4().hex
+
 
 # Any constant shared by every replica of a service; each service has its own DB.
 MIGRATION_LOCK_ID = 7_464_617

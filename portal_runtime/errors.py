@@ -115,3 +115,11 @@ class Violations:
     def raise_if_any(self, reason: str = "INVALID_FIELDS") -> None:
         if self.items:
             raise InvalidArgument.for_fields(self.items, reason)
+
+
+def require_field(value: str, field_name: str) -> str:
+    """`value` stripped; INVALID_ARGUMENT (REQUIRED_FIELD) naming `field_name`
+    when it is empty or blank."""
+    if not value or not value.strip():
+        raise InvalidArgument.for_field(field_name, "is required", reason="REQUIRED_FIELD")
+    return value.strip()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.billing.v1 import billing_pb2_grpc
+from portal_runtime.clock import utcnow
 from portal_runtime.config import ServiceSettings
 from portal_runtime.db import Database
 from portal_runtime.server import ServiceApp, main
@@ -23,12 +24,7 @@ from services.billing.handlers import subscriptions
 from services.billing.ibans import check_account
 from services.billing.providers import PaymentProvider, provider_from_settings
 from services.billing.store import Repository
-from services.billing.usecases.common import (
-    DEFAULT_OPERATOR_NAME,
-    DEFAULT_WEB_URL,
-    Deps,
-    utcnow,
-)
+from services.billing.usecases.common import DEFAULT_OPERATOR_NAME, DEFAULT_WEB_URL, Deps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = "portal.billing.v1.BillingService"

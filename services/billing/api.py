@@ -14,9 +14,10 @@ from google.api import httpbody_pb2
 from portal.billing.v1 import billing_pb2 as pb
 from portal.billing.v1 import billing_pb2_grpc
 from portal_runtime.auth import current_principal, request_metadata
+from portal_runtime.protos import money
 from services.billing import convert
 from services.billing.usecases import accounts, documents, payments, transfers
-from services.billing.usecases.common import Deps, money
+from services.billing.usecases.common import Deps
 
 PDF_TYPE = "application/pdf"
 

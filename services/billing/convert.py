@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Row
 
 from portal.billing.v1 import billing_pb2 as pb
+from portal_runtime.protos import money, to_timestamp
 from services.billing.domain.claims import Claim, ClaimStatus
 from services.billing.domain.documents import DocumentType, Line
 from services.billing.domain.mandates import Mandate
-from services.billing.usecases.common import DocumentView, PaymentView, money, timestamp
+from services.billing.usecases.common import DocumentView, PaymentView
 
 DOCUMENT_TYPE = {
     DocumentType.INVOICE: pb.DOCUMENT_TYPE_INVOICE,
@@ -64,7 +65,7 @@ def document(view: DocumentView) -> pb.Document:
         due_date=_day(doc.due_date),
         order_id=doc.order_id,
         credits_document_id=doc.credits_document_id,
-        created_at=timestamp(view.created_at),
+        created_at=to_timestamp(view.created_at),
     )
 
 
@@ -91,8 +92,8 @@ def payment(view: PaymentView) -> pb.Payment:
         document_ids=[a.document_id for a in p.allocations],
         order_id=p.order_id,
         failure_reason=p.failure_reason,
-        created_at=timestamp(p.created_at),
-        completed_at=timestamp(p.completed_at),
+        created_at=to_timestamp(p.created_at),
+        completed_at=to_timestamp(p.completed_at),
     )
 
 
@@ -104,8 +105,8 @@ def mandate(m: Mandate) -> pb.Mandate:
         holder=m.holder,
         reference=m.reference,
         status=m.status.value,
-        created_at=timestamp(m.created_at),
-        revoked_at=timestamp(m.revoked_at),
+        created_at=to_timestamp(m.created_at),
+        revoked_at=to_timestamp(m.revoked_at),
     )
 
 
@@ -118,8 +119,8 @@ def claim(c: Claim) -> pb.Claim:
         message=c.message,
         status=CLAIM_STATUS[c.status],
         answer=c.answer,
-        created_at=timestamp(c.created_at),
-        answered_at=timestamp(c.answered_at),
+        created_at=to_timestamp(c.created_at),
+        answered_at=to_timestamp(c.answered_at),
         entity_id=c.entity_id,
     )
 

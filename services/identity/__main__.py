@@ -10,6 +10,7 @@ from typing import Any
 
 from portal.identity.v1 import identity_pb2_grpc
 from portal.ordering.v1 import events_pb2 as ordering_events
+from portal_runtime.clock import utcnow
 from portal_runtime.config import ServiceSettings
 from portal_runtime.db import Database
 from portal_runtime.server import ServiceApp, main
@@ -24,7 +25,7 @@ from services.identity.passwords import PasswordHasher
 from services.identity.phones import normalise_phone
 from services.identity.sessions import SessionIssuer
 from services.identity.store import Repository
-from services.identity.usecases.common import Deps, utcnow
+from services.identity.usecases.common import Deps
 from services.identity.usecases.operators import ensure_bootstrap_operator
 
 log = logging.getLogger(__name__)

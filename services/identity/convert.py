@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Row
 
 from portal.identity.v1 import identity_pb2 as pb
+from portal_runtime.protos import to_timestamp
 from services.identity.domain.accounts import CONTACT_KINDS, Contact
 from services.identity.domain.profiles import Profile
 from services.identity.sessions import SessionTokens
 from services.identity.usecases.accounts import AccountData, MeData, MemberData
-from services.identity.usecases.common import timestamp
 
 _STATUS = {
     "PENDING": pb.USER_STATUS_PENDING,
@@ -53,13 +53,13 @@ def account(data: AccountData) -> pb.Account:
         name=e.name,
         client_number=e.client_number,
         contracts=[
-            pb.Contract(number=c.number, label=c.label, started_at=timestamp(c.started_at))
+            pb.Contract(number=c.number, label=c.label, started_at=to_timestamp(c.started_at))
             for c in data.contracts
         ],
         contacts=pb.Contacts(**{kind: contact_pb(contacts.get(kind)) for kind in CONTACT_KINDS}),
         paperless_consent=bool(e.paperless_consent),
         delegation_unlocked=bool(e.delegation_unlocked),
-        created_at=timestamp(e.created_at),
+        created_at=to_timestamp(e.created_at),
         language=e.language,
     )
 
@@ -75,8 +75,8 @@ def user(data: MemberData) -> pb.User:
         profile_id=data.profile_id,
         profile_name=data.profile_name,
         status=_STATUS.get(data.status, pb.USER_STATUS_UNSPECIFIED),
-        created_at=timestamp(u.created_at),
-        last_login_at=timestamp(u.last_login_at),
+        created_at=to_timestamp(u.created_at),
+        last_login_at=to_timestamp(u.last_login_at),
         language=u.language,
     )
 

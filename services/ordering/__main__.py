@@ -10,6 +10,7 @@ from typing import Any
 
 from portal.billing.v1 import events_pb2 as billing_events
 from portal.ordering.v1 import ordering_pb2_grpc
+from portal_runtime.clock import utcnow
 from portal_runtime.config import ServiceSettings
 from portal_runtime.db import Database
 from portal_runtime.server import ServiceApp, main
@@ -23,12 +24,7 @@ from services.ordering.domain.orders import (
 )
 from services.ordering.handlers import payment_succeeded_handler
 from services.ordering.store import Repository
-from services.ordering.usecases.common import (
-    DEFAULT_SYNC_IMPORT_MAX_LINES,
-    Deps,
-    TransferAccount,
-    utcnow,
-)
+from services.ordering.usecases.common import DEFAULT_SYNC_IMPORT_MAX_LINES, Deps, TransferAccount
 from services.ordering.usecases.imports import run_imports
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -6,8 +6,8 @@ from sqlalchemy import Row
 
 from portal.common.v1 import types_pb2
 from portal.ordering.v1 import ordering_pb2 as pb
+from portal_runtime.protos import money, to_timestamp
 from services.ordering.usecases.beneficiaries import BeneficiaryInput, DeliveryPointInput
-from services.ordering.usecases.common import money, timestamp
 from services.ordering.usecases.orders import LineInput, OrderData
 from services.ordering.usecases.production import LoadOutcome
 
@@ -43,8 +43,8 @@ def beneficiary(row: Row) -> pb.Beneficiary:
         birth_date=row.birth_date,
         hire_date=row.hire_date,
         default_delivery_point_id=row.default_delivery_point_id,
-        created_at=timestamp(row.created_at),
-        updated_at=timestamp(row.updated_at),
+        created_at=to_timestamp(row.created_at),
+        updated_at=to_timestamp(row.updated_at),
         has_card=bool(row.has_card),
     )
 
@@ -75,7 +75,7 @@ def delivery_point(row: Row) -> pb.DeliveryPoint:
         ),
         contact_name=row.contact_name,
         contact_phone=row.contact_phone,
-        created_at=timestamp(row.created_at),
+        created_at=to_timestamp(row.created_at),
     )
 
 
@@ -126,15 +126,15 @@ def order(data: OrderData) -> pb.Order:
         payment_method=row.payment_method,
         payment_id=row.payment_id,
         history=[
-            pb.StatusChange(status=STATUS[h.status], at=timestamp(h.at)) for h in data.history
+            pb.StatusChange(status=STATUS[h.status], at=to_timestamp(h.at)) for h in data.history
         ],
         delivery_stages=[
-            pb.DeliveryStage(label=d.label, at=timestamp(d.at), location=d.location)
+            pb.DeliveryStage(label=d.label, at=to_timestamp(d.at), location=d.location)
             for d in data.stages
         ],
         carrier=row.carrier,
         tracking_url=row.tracking_url,
-        created_at=timestamp(row.created_at),
+        created_at=to_timestamp(row.created_at),
         source=row.source,
         lines_loaded=sum(1 for line in data.lines if line.load_status == "LOADED"),
         lines_failed=sum(1 for line in data.lines if line.load_status == "FAILED"),
@@ -160,6 +160,6 @@ def order_import(row: Row) -> pb.OrderImport:
         lines_done=row.lines_done,
         order_id=row.order_id,
         errors=[pb.LineError(field=e["field"], description=e["description"]) for e in row.errors],
-        created_at=timestamp(row.created_at),
-        finished_at=timestamp(row.finished_at),
+        created_at=to_timestamp(row.created_at),
+        finished_at=to_timestamp(row.finished_at),
     )

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.billing.v1 import events_pb2 as billing_events
 from portal.ordering.v1 import events_pb2
 from portal_runtime.outbox import add_event, new_event
+from portal_runtime.protos import money
 from services.ordering.domain.orders import Action, OrderStatus
-from services.ordering.usecases.common import Deps, money
+from services.ordering.usecases.common import Deps
 from services.ordering.usecases.orders import transition
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,6 @@ operators and event handlers pass None (any entity)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,10 +19,6 @@ from services.billing.store.tables import (
     documents,
     entity_accounts,
 )
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _dialect(s: AsyncSession):  # type: ignore[no-untyped-def]

@@ -12,10 +12,8 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
-    MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -24,23 +22,9 @@ from sqlalchemy import (
     text,
 )
 
-from portal_runtime.db import add_runtime_tables
+from portal_runtime.db import ID_TYPE, add_runtime_tables, new_metadata, timestamp_column
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-ID = String(32)  # uuid4().hex
-
-
-def _ts(name: str, nullable: bool = True) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
-
+metadata = new_metadata()
 
 # Projection of identity's AccountUpdated: the newest snapshot wins.
 entity_accounts = Table(
@@ -52,13 +36,13 @@ entity_accounts = Table(
     Column("language", String(8), nullable=False, default="fr"),
     Column("contract_numbers", JSON, nullable=False, default=list),
     Column("address_lines", JSON, nullable=False, default=list),
-    _ts("updated_at", nullable=False),
+    timestamp_column("updated_at", nullable=False),
 )
 
 documents = Table(
     "documents",
     metadata,
-    Column("id", ID, primary_key=True),
+    Column("id", ID_TYPE, primary_key=True),
     Column("entity_id", String(64), nullable=False, index=True),
     Column("type", String(16), nullable=False),
     Column("number", String(32), nullable=False),
@@ -74,7 +58,7 @@ documents = Table(
     Column("total_incl_cents", BigInteger, nullable=False),
     # [{"label", "quantity", "unit_price_cents", "vat_rate_bp"}]
     Column("lines", JSON, nullable=False),
-    _ts("created_at", nullable=False),
+    timestamp_column("created_at", nullable=False),
     UniqueConstraint("entity_id", "number", name="uq_documents_entity_number"),
     # One invoice per order, one credit note per invoice.
     Index(
@@ -100,7 +84,7 @@ cancelled_orders = Table(
     metadata,
     Column("order_id", String(64), primary_key=True),
     Column("entity_id", String(64), nullable=False),
-    _ts("cancelled_at", nullable=False),
+    timestamp_column("cancelled_at", nullable=False),
 )
 
 # Gapless numbers: drawn in the issuing transaction.
@@ -117,7 +101,7 @@ document_sequences = Table(
 payments = Table(
     "payments",
     metadata,
-    Column("id", ID, primary_key=True),
+    Column("id", ID_TYPE, primary_key=True),
     Column("entity_id", String(64), nullable=False, index=True),
     Column("state", String(16), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
@@ -126,16 +110,16 @@ payments = Table(
     Column("redirect_url", Text, nullable=False, default=""),
     Column("order_id", String(64), nullable=False, default=""),
     Column("failure_reason", String(64), nullable=False, default=""),
-    _ts("created_at", nullable=False),
-    _ts("completed_at"),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("completed_at"),
 )
 
 payment_allocations = Table(
     "payment_allocations",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("payment_id", ID, nullable=False, index=True),
-    Column("document_id", ID, nullable=False, index=True),
+    Column("id", ID_TYPE, primary_key=True),
+    Column("payment_id", ID_TYPE, nullable=False, index=True),
+    Column("document_id", ID_TYPE, nullable=False, index=True),
     Column("document_number", String(32), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("position", Integer, nullable=False),
@@ -148,7 +132,7 @@ provider_events = Table(
     Column("event_id", String(128), primary_key=True),
     Column("payment_id", String(64), nullable=False, default=""),
     Column("status", String(16), nullable=False),
-    _ts("received_at", nullable=False),
+    timestamp_column("received_at", nullable=False),
 )
 
 expected_transfers = Table(
@@ -157,16 +141,16 @@ expected_transfers = Table(
     Column("reference", String(140), primary_key=True),  # normalised
     Column("entity_id", String(64), nullable=False),
     Column("order_id", String(64), nullable=False, default=""),
-    Column("document_id", ID, nullable=False, default=""),
+    Column("document_id", ID_TYPE, nullable=False, default=""),
     Column("amount_cents", BigInteger, nullable=False),
-    _ts("created_at", nullable=False),
+    timestamp_column("created_at", nullable=False),
 )
 
 # Every received transfer, matched or not: never dropped.
 transfers = Table(
     "transfers",
     metadata,
-    Column("id", ID, primary_key=True),
+    Column("id", ID_TYPE, primary_key=True),
     Column("received_on", Date, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("reference", String(140), nullable=False),
@@ -177,37 +161,37 @@ transfers = Table(
     Column("document_id", String(64), nullable=False, default=""),
     Column("payment_id", String(64), nullable=False, default=""),
     Column("surplus_cents", BigInteger, nullable=False, default=0),
-    _ts("created_at", nullable=False),
+    timestamp_column("created_at", nullable=False),
     Index("ix_transfers_matched_created", "matched", "created_at"),
 )
 
 mandates = Table(
     "mandates",
     metadata,
-    Column("id", ID, primary_key=True),
+    Column("id", ID_TYPE, primary_key=True),
     Column("entity_id", String(64), nullable=False, index=True),
     Column("reference", String(35), nullable=False, unique=True),
     Column("holder", String(70), nullable=False),
     Column("iban_masked", String(64), nullable=False),  # never the full IBAN
     Column("bic", String(11), nullable=False, default=""),
     Column("status", String(16), nullable=False),
-    _ts("created_at", nullable=False),
-    _ts("revoked_at"),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("revoked_at"),
 )
 
 claims = Table(
     "claims",
     metadata,
-    Column("id", ID, primary_key=True),
+    Column("id", ID_TYPE, primary_key=True),
     Column("entity_id", String(64), nullable=False, index=True),
-    Column("document_id", ID, nullable=False, index=True),
+    Column("document_id", ID_TYPE, nullable=False, index=True),
     Column("document_number", String(32), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("message", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("answer", Text, nullable=False, default=""),
-    _ts("created_at", nullable=False),
-    _ts("answered_at"),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("answered_at"),
 )
 
 add_runtime_tables(metadata)

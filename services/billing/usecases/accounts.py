@@ -7,6 +7,8 @@ import re
 from sqlalchemy import Row
 
 from portal.billing.v1 import events_pb2
+from portal_runtime.auth import customer_entity
+from portal_runtime.db import new_id
 from portal_runtime.errors import InvalidArgument, NotFound
 from portal_runtime.outbox import add_event, new_event
 from portal_runtime.pagination import parse_page
@@ -26,8 +28,7 @@ from services.billing.domain.mandates import (
     revoke,
     validate_mandate,
 )
-from services.billing.store.documents import new_id
-from services.billing.usecases.common import Deps, aware, customer_entity
+from services.billing.usecases.common import Deps, aware
 from services.billing.usecases.documents import document_not_found
 
 

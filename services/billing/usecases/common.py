@@ -1,20 +1,16 @@
-"""What every use case shares: the dependencies and configuration, the clock,
-the caller's entity, dates, money, and rows <-> domain objects."""
+"""What every use case shares: the dependencies and configuration, and rows <->
+domain objects."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
 
-from portal.common.v1 import types_pb2
+from portal_runtime.clock import utcnow
 from portal_runtime.db import Database
-from portal_runtime.errors import InvalidArgument, PermissionDenied, Unauthenticated, Violations
-from portal_runtime.tokens import Principal
 from services.billing.domain.documents import Document, DocumentType, Line
 from services.billing.domain.mandates import AccountChecker
 from services.billing.domain.payments import Allocation, Payment, PaymentState
@@ -24,11 +20,6 @@ from services.billing.store import Repository
 CURRENCY = "EUR"
 DEFAULT_OPERATOR_NAME = "Portail"
 DEFAULT_WEB_URL = "http://127.0.0.1:8080"
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -43,61 +34,6 @@ class Deps:
 
     def today(self) -> date:
         return self.clock().date()
-
-
-def customer_entity(principal: Principal | None) -> str:
-    """The entity the caller acts for (from the verified token)."""
-    if principal is None:
-        raise Unauthenticated("TOKEN_MISSING", "this method needs a bearer token")
-    if not principal.entity_id:
-        raise PermissionDenied("ENTITY_REQUIRED", "this method acts for a customer account")
-    return principal.entity_id
-
-
-def require(value: str, field_name: str) -> str:
-    if not value or not value.strip():
-        raise InvalidArgument.for_field(field_name, "is required", reason="REQUIRED_FIELD")
-    return value.strip()
-
-
-def parse_day(raw: str) -> date | None:
-    raw = raw.strip()
-    if not _ISO_DATE.match(raw):
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def day_bounds(raw_from: str, raw_to: str) -> tuple[date | None, date | None]:
-    """`from`/`to` (YYYY-MM-DD, inclusive); INVALID_ARGUMENT naming the bad one(s)."""
-    bounds: dict[str, date | None] = {}
-    violations = Violations()
-    for name, raw in (("from", raw_from), ("to", raw_to)):
-        day = parse_day(raw) if raw.strip() else None
-        if raw.strip() and day is None:
-            violations.add(name, "must be a valid date YYYY-MM-DD")
-        bounds[name] = day
-    violations.raise_if_any("INVALID_DATE_RANGE")
-    start, end = bounds["from"], bounds["to"]
-    if start and end and end < start:
-        raise InvalidArgument.for_field(
-            "to", "must not be before `from`", reason="INVALID_DATE_RANGE"
-        )
-    return start, end
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
-
-
-def money(cents: int) -> types_pb2.Money:
-    return types_pb2.Money(amount_cents=cents, currency=CURRENCY)
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -10,9 +10,13 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.billing.v1 import events_pb2
-from portal_runtime.errors import InvalidArgument, NotFound
+from portal_runtime.auth import customer_entity
+from portal_runtime.db import new_id
+from portal_runtime.errors import InvalidArgument, NotFound, require_field
+from portal_runtime.filters import day_bounds
 from portal_runtime.outbox import add_event, new_event
 from portal_runtime.pagination import parse_page
+from portal_runtime.protos import money
 from portal_runtime.tokens import Principal
 from services.billing.domain.documents import (
     RETENTION_YEARS,
@@ -26,16 +30,11 @@ from services.billing.domain.documents import (
 )
 from services.billing.domain.payments import balance_cents
 from services.billing.pdf import PdfParty, render_document
-from services.billing.store.documents import new_id
 from services.billing.usecases.common import (
     Deps,
     DocumentView,
-    customer_entity,
-    day_bounds,
     document_of,
     document_values,
-    money,
-    require,
     view_of,
 )
 
@@ -135,7 +134,7 @@ async def issue_by_operator(
 ) -> DocumentView:
     """An operator issues an invoice, a statement, or a credit note (of a given
     invoice: its lines; otherwise the lines given)."""
-    entity_id = require(entity_id, "entityId")
+    entity_id = require_field(entity_id, "entityId")
     if doc_type is None:
         raise InvalidArgument.for_field("type", "is required", reason="REQUIRED_FIELD")
     start, end = day_bounds(period_start, period_end)

@@ -10,9 +10,12 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.billing.v1 import events_pb2
+from portal_runtime.auth import customer_entity
+from portal_runtime.db import new_id
 from portal_runtime.errors import DomainError, NotFound
 from portal_runtime.outbox import add_event, new_event
 from portal_runtime.pagination import parse_page
+from portal_runtime.protos import money
 from portal_runtime.tokens import Principal
 from services.billing.domain.documents import record_payment
 from services.billing.domain.payments import (
@@ -24,16 +27,7 @@ from services.billing.domain.payments import (
     apply_notification,
 )
 from services.billing.providers import Notification, ProviderUnavailable
-from services.billing.store.documents import new_id
-from services.billing.usecases.common import (
-    CURRENCY,
-    Deps,
-    PaymentView,
-    customer_entity,
-    document_of,
-    money,
-    payment_of,
-)
+from services.billing.usecases.common import CURRENCY, Deps, PaymentView, document_of, payment_of
 from services.billing.usecases.documents import document_not_found
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,9 @@ from datetime import date
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.db import new_id
 from portal_runtime.errors import Violations
+from portal_runtime.filters import parse_day
 from portal_runtime.pagination import parse_page
 from services.billing.domain.payments import Allocation, PaymentState
 from services.billing.domain.transfers import (
@@ -22,8 +24,7 @@ from services.billing.domain.transfers import (
     normalise_reference,
     parse_bank_statement,
 )
-from services.billing.store.documents import new_id
-from services.billing.usecases.common import Deps, document_of, parse_day
+from services.billing.usecases.common import Deps, document_of
 from services.billing.usecases.payments import add_payment, settle_succeeded
 
 log = logging.getLogger(__name__)

@@ -3,19 +3,15 @@ refresh tokens (mixed into `Repository`)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.db import new_id
 from services.identity.domain.links import LinkPurpose, StoredLink
 from services.identity.domain.refresh import StoredRefreshToken
 from services.identity.store.tables import link_tokens, refresh_tokens, session_families
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def aware(value: datetime | None) -> datetime | None:

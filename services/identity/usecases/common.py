@@ -1,4 +1,4 @@
-"""What every use case shares: the dependencies, the clock, the caller's
+"""What every use case shares: the dependencies, the caller's
 session check, profile resolution, sessions for a user, event helpers."""
 
 from __future__ import annotations
@@ -6,15 +6,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.identity.v1 import events_pb2
+from portal_runtime.auth import authenticated
+from portal_runtime.clock import utcnow
 from portal_runtime.db import Database
-from portal_runtime.errors import InvalidArgument, NotFound, Unauthenticated
+from portal_runtime.errors import NotFound
 from portal_runtime.tokens import Principal
 from services.identity.domain import profiles as profile_rules
 from services.identity.domain.links import LinkPurpose
@@ -26,10 +27,6 @@ from services.identity.sessions import SessionIssuer, SessionTokens
 from services.identity.store import Repository
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -45,22 +42,8 @@ class Deps:
     link_lifetimes: dict[LinkPurpose, timedelta] = field(default_factory=dict)
 
 
-def require(value: str, field_name: str) -> str:
-    if not value or not value.strip():
-        raise InvalidArgument.for_field(field_name, "is required", reason="REQUIRED_FIELD")
-    return value
-
-
 def epoch_seconds(now: datetime) -> int:
     return int(now.timestamp())
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
 
 
 def recipient(user: Row) -> events_pb2.Recipient:
@@ -77,8 +60,7 @@ async def caller(deps: Deps, s: AsyncSession, principal: Principal | None) -> Ro
     Identity checks its own methods against revoked session families and the
     user's `sessions_valid_after` (password change/reset, disabling); other
     services rely on the access token's short lifetime instead."""
-    if principal is None:
-        raise Unauthenticated("TOKEN_MISSING", "this method needs a bearer token")
+    principal = authenticated(principal)
     user = await deps.repo.user(s, principal.user_id)
     family = await deps.repo.family(s, principal.session_id) if principal.session_id else None
     state = None

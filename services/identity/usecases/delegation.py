@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.identity.v1 import events_pb2
-from portal_runtime.errors import AlreadyExists, NotFound
+from portal_runtime.errors import AlreadyExists, NotFound, require_field
 from portal_runtime.outbox import add_event, new_event
 from portal_runtime.pagination import parse_page
+from portal_runtime.protos import to_timestamp
 from portal_runtime.tokens import Principal
 from services.identity.domain import profiles as rules
 from services.identity.domain.accounts import ensure_delegation_unlocked, parse_language
@@ -37,9 +38,7 @@ from services.identity.usecases.common import (
     profile_from_row,
     profile_name,
     recipient,
-    require,
     resolve_profile,
-    timestamp,
 )
 from services.identity.usecases.links import issue
 
@@ -93,7 +92,7 @@ class Invitation:
 
 async def invite_user(deps: Deps, principal: Principal | None, req: Invitation) -> MemberData:
     email = parse_email(req.email, "email")
-    require(req.profile_id, "profileId")
+    require_field(req.profile_id, "profileId")
     first = person_name(req.first_name, "firstName")
     last = person_name(req.last_name, "lastName")
     language = parse_language(req.language)
@@ -152,7 +151,7 @@ async def invite_user(deps: Deps, principal: Principal | None, req: Invitation) 
                 user_id=user.id,
                 recipient=recipient(user),
                 token=link.raw if link else "",
-                expires_at=timestamp(link.expires_at) if link else None,
+                expires_at=to_timestamp(link.expires_at) if link else None,
                 entity_name=entity.name,
                 invited_by=display_name(inviter.first_name, inviter.last_name, inviter.email),
             ),
@@ -163,8 +162,8 @@ async def invite_user(deps: Deps, principal: Principal | None, req: Invitation) 
 async def update_user(
     deps: Deps, principal: Principal | None, user_id: str, profile_id: str
 ) -> MemberData:
-    require(user_id, "id")
-    require(profile_id, "profileId")
+    require_field(user_id, "id")
+    require_field(profile_id, "profileId")
     async with deps.db.transaction() as s:
         me = await caller(deps, s, principal)
         assert principal is not None
@@ -177,7 +176,7 @@ async def update_user(
 
 
 async def delete_user(deps: Deps, principal: Principal | None, user_id: str) -> None:
-    require(user_id, "id")
+    require_field(user_id, "id")
     now = deps.clock()
     async with deps.db.transaction() as s:
         me = await caller(deps, s, principal)
@@ -237,7 +236,7 @@ def _name_taken() -> AlreadyExists:
 async def _own_profile(
     deps: Deps, s: AsyncSession, entity_id: str, profile_id: str
 ) -> rules.Profile:
-    require(profile_id, "id")
+    require_field(profile_id, "id")
     profile = await resolve_profile(deps, s, entity_id, profile_id)
     rules.ensure_editable(profile)
     return profile
@@ -283,7 +282,7 @@ async def admin_create_user(
     deps: Deps, principal: Principal | None, entity_id: str, invitation: Invitation
 ) -> tuple[MemberData, str]:
     """A user with a temporary password (returned once) to change at first login."""
-    require(entity_id, "entityId")
+    require_field(entity_id, "entityId")
     email = parse_email(invitation.email, "email")
     first = person_name(invitation.first_name, "firstName")
     last = person_name(invitation.last_name, "lastName")

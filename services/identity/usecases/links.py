@@ -13,8 +13,9 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.identity.v1 import events_pb2
-from portal_runtime.errors import FailedPrecondition
+from portal_runtime.errors import FailedPrecondition, require_field
 from portal_runtime.outbox import add_event, new_event
+from portal_runtime.protos import to_timestamp
 from services.identity.domain.accounts import normalise_number
 from services.identity.domain.emails import parse_email
 from services.identity.domain.links import (
@@ -33,10 +34,8 @@ from services.identity.usecases.common import (
     Deps,
     epoch_seconds,
     recipient,
-    require,
     session_entity,
     start_session,
-    timestamp,
 )
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,8 @@ async def issue(
 
 # ---- activation ---------------------------------------------------------------
 async def request_activation(deps: Deps, client_number: str, contract_number: str) -> None:
-    require(client_number, "clientNumber")
-    require(contract_number, "contractNumber")
+    require_field(client_number, "clientNumber")
+    require_field(contract_number, "contractNumber")
     async with deps.db.transaction() as s:
         entity = await deps.repo.entity_by_client_number(s, normalise_number(client_number))
         if entity is None or not entity.manager_user_id:
@@ -84,7 +83,7 @@ async def request_activation(deps: Deps, client_number: str, contract_number: st
                 user_id=user.id,
                 recipient=_recipient_in(user, entity.language),
                 token=link.raw,
-                expires_at=timestamp(link.expires_at),
+                expires_at=to_timestamp(link.expires_at),
                 client_number=entity.client_number,
             ),
         )
@@ -99,10 +98,10 @@ def _recipient_in(user: Row, language: str) -> events_pb2.Recipient:
 async def confirm_activation(
     deps: Deps, token: str, client_number: str, contract_number: str, password: str
 ) -> SessionTokens:
-    require(token, "token")
-    require(client_number, "clientNumber")
-    require(contract_number, "contractNumber")
-    require(password, "password")
+    require_field(token, "token")
+    require_field(client_number, "clientNumber")
+    require_field(contract_number, "contractNumber")
+    require_field(password, "password")
     now = deps.clock()
     async with deps.db.transaction() as s:
         link = ensure_redeemable(
@@ -162,13 +161,13 @@ async def request_magic_link(deps: Deps, email: str) -> None:
                 user_id=user.id,
                 recipient=recipient(user),
                 token=link.raw,
-                expires_at=timestamp(link.expires_at),
+                expires_at=to_timestamp(link.expires_at),
             ),
         )
 
 
 async def redeem_magic_link(deps: Deps, token: str) -> SessionTokens:
-    require(token, "token")
+    require_field(token, "token")
     now = deps.clock()
     async with deps.db.transaction() as s:
         link = ensure_redeemable(
@@ -203,7 +202,7 @@ async def request_password_reset(deps: Deps, email: str) -> None:
                 user_id=user.id,
                 recipient=recipient(user),
                 token=link.raw,
-                expires_at=timestamp(link.expires_at),
+                expires_at=to_timestamp(link.expires_at),
             ),
         )
 
@@ -211,8 +210,8 @@ async def request_password_reset(deps: Deps, email: str) -> None:
 async def confirm_password_reset(deps: Deps, token: str, new_password: str) -> None:
     """Also how an invited user sets a first password (INVITATION token), which
     activates them. Ends every session of the user."""
-    require(token, "token")
-    require(new_password, "newPassword")
+    require_field(token, "token")
+    require_field(new_password, "newPassword")
     now = deps.clock()
     async with deps.db.transaction() as s:
         link = ensure_redeemable(

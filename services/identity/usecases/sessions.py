@@ -7,7 +7,8 @@ import logging
 from sqlalchemy import Row
 
 from portal.identity.v1 import events_pb2
-from portal_runtime.errors import InvalidArgument, NotFound, Unauthenticated
+from portal_runtime.auth import authenticated
+from portal_runtime.errors import InvalidArgument, NotFound, Unauthenticated, require_field
 from portal_runtime.outbox import add_event, new_event
 from portal_runtime.tokens import FIRST_LOGIN, Principal
 from services.identity.domain.accounts import normalise_number
@@ -24,7 +25,6 @@ from services.identity.usecases.common import (
     epoch_seconds,
     permissions_in,
     recipient,
-    require,
     start_session,
 )
 
@@ -47,8 +47,8 @@ async def login(deps: Deps, login_name: str, password: str, client_ip: str = "")
     whether the login exists or not (no enumeration, constant-ish time). The
     password is verified outside any transaction (SQLite holds a write lock for
     a transaction's whole length)."""
-    require(login_name, "login")
-    require(password, "password")
+    require_field(login_name, "login")
+    require_field(password, "password")
     now = deps.clock()
     async with deps.db.transaction() as s:
         user, preferred = await _find_login(deps, s, login_name.strip())
@@ -116,7 +116,7 @@ async def first_login(
     secondary_email: str,
     paperless_consent: bool,
 ) -> SessionTokens:
-    require(new_password, "newPassword")
+    require_field(new_password, "newPassword")
     email = parse_email(primary_email, "primaryEmail")
     secondary = parse_email(secondary_email, "secondaryEmail") if secondary_email.strip() else ""
     if secondary and secondary == email:
@@ -166,7 +166,7 @@ async def first_login(
 
 
 async def refresh(deps: Deps, raw_token: str) -> SessionTokens:
-    require(raw_token, "refreshToken")
+    require_field(raw_token, "refreshToken")
     now = deps.clock()
     outcome = RefreshOutcome.INVALID
     async with deps.db.transaction() as s:
@@ -210,8 +210,7 @@ async def refresh(deps: Deps, raw_token: str) -> SessionTokens:
 
 
 async def logout(deps: Deps, principal: Principal | None, raw_refresh: str = "") -> None:
-    if principal is None:
-        raise Unauthenticated("TOKEN_MISSING", "this method needs a bearer token")
+    principal = authenticated(principal)
     now = deps.clock()
     async with deps.db.transaction() as s:
         if principal.session_id:
@@ -227,8 +226,8 @@ async def logout(deps: Deps, principal: Principal | None, raw_refresh: str = "")
 async def change_password(
     deps: Deps, principal: Principal | None, current_password: str, new_password: str
 ) -> SessionTokens:
-    require(current_password, "currentPassword")
-    require(new_password, "newPassword")
+    require_field(current_password, "currentPassword")
+    require_field(new_password, "newPassword")
     now = deps.clock()
     async with deps.db.transaction() as s:
         user = await caller(deps, s, principal)
@@ -271,7 +270,7 @@ async def change_password(
 
 
 async def switch_entity(deps: Deps, principal: Principal | None, entity_id: str) -> SessionTokens:
-    require(entity_id, "entityId")
+    require_field(entity_id, "entityId")
     now = deps.clock()
     async with deps.db.transaction() as s:
         user = await caller(deps, s, principal)

@@ -3,7 +3,6 @@ entity and ignores soft-deleted rows, so another entity's ids are not found."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -11,12 +10,9 @@ from typing import Any
 from sqlalchemy import Row, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.db import new_id
 from services.ordering.domain.orders import OPEN_STATUSES, OrderStatus
 from services.ordering.store.tables import beneficiaries, delivery_points, order_lines, orders
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -11,41 +11,25 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
     text,
 )
 
-from portal_runtime.db import add_runtime_tables
+from portal_runtime.db import ID_TYPE, add_runtime_tables, new_metadata, timestamp_column
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-ID = String(32)  # uuid4().hex
-
-
-def _ts(name: str, nullable: bool = True, **kw: object) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable, **kw)
-
+metadata = new_metadata()
 
 delivery_points = Table(
     "delivery_points",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("entity_id", ID, nullable=False, index=True),
+    Column("id", ID_TYPE, primary_key=True),
+    Column("entity_id", ID_TYPE, nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("code", String(32), nullable=False),  # upper-case
     Column("line1", String(200), nullable=False),
@@ -55,8 +39,8 @@ delivery_points = Table(
     Column("country", String(2), nullable=False),
     Column("contact_name", String(100), nullable=False, default=""),
     Column("contact_phone", String(32), nullable=False, default=""),
-    _ts("created_at", nullable=False),
-    _ts("deleted_at"),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("deleted_at"),
     # Unique among the entity's live points (deleted ones free their code).
     Index(
         "uq_delivery_points_entity_code_live",
@@ -71,19 +55,19 @@ delivery_points = Table(
 beneficiaries = Table(
     "beneficiaries",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("entity_id", ID, nullable=False, index=True),
+    Column("id", ID_TYPE, primary_key=True),
+    Column("entity_id", ID_TYPE, nullable=False, index=True),
     Column("employee_number", String(32), nullable=False),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("email", String(254), nullable=False, default=""),
     Column("birth_date", String(10), nullable=False, default=""),  # YYYY-MM-DD or ""
     Column("hire_date", String(10), nullable=False, default=""),
-    Column("default_delivery_point_id", ID, nullable=False, default=""),
+    Column("default_delivery_point_id", ID_TYPE, nullable=False, default=""),
     Column("has_card", Boolean, nullable=False, default=False),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
-    _ts("deleted_at"),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("updated_at", nullable=False),
+    timestamp_column("deleted_at"),
     Index(
         "uq_beneficiaries_entity_number_live",
         "entity_id",
@@ -97,11 +81,13 @@ beneficiaries = Table(
 orders = Table(
     "orders",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("entity_id", ID, nullable=False, index=True),
+    Column("id", ID_TYPE, primary_key=True),
+    Column("entity_id", ID_TYPE, nullable=False, index=True),
     Column("number", String(32), nullable=False, unique=True),
     Column("status", String(20), nullable=False, index=True),
-    Column("delivery_point_id", ID, ForeignKey("delivery_points.id"), nullable=False, index=True),
+    Column(
+        "delivery_point_id", ID_TYPE, ForeignKey("delivery_points.id"), nullable=False, index=True
+    ),
     Column("source", String(16), nullable=False),  # FILE | UNIT | DUPLICATE
     Column("payment_method", String(16), nullable=False, default=""),
     Column("payment_id", String(64), nullable=False, default=""),
@@ -118,17 +104,17 @@ orders = Table(
     Column("fees_cents", BigInteger, nullable=False),
     Column("total_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False, default="EUR"),
-    _ts("created_at", nullable=False, index=True),
-    _ts("updated_at", nullable=False),
+    timestamp_column("created_at", nullable=False, index=True),
+    timestamp_column("updated_at", nullable=False),
 )
 
 order_lines = Table(
     "order_lines",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("id", ID_TYPE, primary_key=True),
+    Column("order_id", ID_TYPE, ForeignKey("orders.id"), nullable=False, index=True),
     Column("position", Integer, nullable=False),
-    Column("beneficiary_id", ID, ForeignKey("beneficiaries.id"), nullable=False, index=True),
+    Column("beneficiary_id", ID_TYPE, ForeignKey("beneficiaries.id"), nullable=False, index=True),
     # Snapshots: what the order said, whatever happens to the beneficiary later.
     Column("employee_number", String(32), nullable=False),
     Column("beneficiary_name", String(201), nullable=False),
@@ -136,42 +122,42 @@ order_lines = Table(
     Column("load_amount_cents", BigInteger, nullable=False),
     Column("load_status", String(10), nullable=False),  # PENDING | LOADED | FAILED
     Column("load_error", Text, nullable=False, default=""),
-    _ts("loaded_at"),  # when the outcome was recorded
+    timestamp_column("loaded_at"),  # when the outcome was recorded
 )
 
 order_status_history = Table(
     "order_status_history",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("order_id", ID_TYPE, ForeignKey("orders.id"), nullable=False, index=True),
     Column("status", String(20), nullable=False),
-    _ts("at", nullable=False),
+    timestamp_column("at", nullable=False),
 )
 
 delivery_stages = Table(
     "delivery_stages",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("order_id", ID_TYPE, ForeignKey("orders.id"), nullable=False, index=True),
     Column("label", String(100), nullable=False),
     Column("location", String(200), nullable=False, default=""),
-    _ts("at", nullable=False),
+    timestamp_column("at", nullable=False),
 )
 
 order_imports = Table(
     "order_imports",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("entity_id", ID, nullable=False, index=True),
-    Column("user_id", ID, nullable=False, default=""),
+    Column("id", ID_TYPE, primary_key=True),
+    Column("entity_id", ID_TYPE, nullable=False, index=True),
+    Column("user_id", ID_TYPE, nullable=False, default=""),
     Column("state", String(16), nullable=False, index=True),  # RUNNING | SUCCEEDED | FAILED
     Column("file", LargeBinary, nullable=False),
     Column("lines_total", Integer, nullable=False, default=0),
     Column("lines_done", Integer, nullable=False, default=0),
     Column("errors", JSON, nullable=False, default=list),  # [{"field", "description"}]
-    Column("order_id", ID, nullable=False, default=""),
-    _ts("created_at", nullable=False),
-    _ts("finished_at"),
+    Column("order_id", ID_TYPE, nullable=False, default=""),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("finished_at"),
 )
 
 # One row per year: the last order number given (CMD-<year>-<sequence>).

@@ -7,12 +7,13 @@ from dataclasses import asdict, dataclass, replace
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal_runtime.errors import AlreadyExists, NotFound
+from portal_runtime.auth import customer_entity
+from portal_runtime.errors import AlreadyExists, NotFound, require_field
 from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.ordering.domain import beneficiaries as rules
 from services.ordering.domain import delivery_points as point_rules
-from services.ordering.usecases.common import Deps, customer_entity, require
+from services.ordering.usecases.common import Deps
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ async def update_delivery_point(
     """Fields left empty keep their value."""
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
-        row = await deps.repo.delivery_point(s, entity_id, require(point_id, "id"))
+        row = await deps.repo.delivery_point(s, entity_id, require_field(point_id, "id"))
         if row is None:
             raise point_not_found()
         current = DeliveryPointInput(**{name: getattr(row, name) for name in asdict(given)})

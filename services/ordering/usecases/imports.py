@@ -18,11 +18,12 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.auth import customer_entity
+from portal_runtime.db import new_id
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from portal_runtime.tokens import Principal
 from services.ordering.domain import order_file
-from services.ordering.store.catalog import new_id
-from services.ordering.usecases.common import Deps, customer_entity
+from services.ordering.usecases.common import Deps
 from services.ordering.usecases.orders import (
     DraftLine,
     OrderData,

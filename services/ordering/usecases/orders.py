@@ -11,9 +11,13 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.ordering.v1 import events_pb2
-from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from portal_runtime.auth import customer_entity
+from portal_runtime.db import new_id
+from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound, require_field
+from portal_runtime.filters import day_range
 from portal_runtime.outbox import add_event, new_event
 from portal_runtime.pagination import parse_page
+from portal_runtime.protos import money
 from portal_runtime.tokens import Principal
 from services.ordering.domain.orders import (
     Action,
@@ -24,9 +28,8 @@ from services.ordering.domain.orders import (
     new_order,
 )
 from services.ordering.domain.references import order_number, transfer_reference
-from services.ordering.store.catalog import new_id
 from services.ordering.usecases.beneficiaries import point_not_found
-from services.ordering.usecases.common import Deps, customer_entity, day_range, money, require
+from services.ordering.usecases.common import Deps
 
 PAYMENT_METHODS = ("CARD", "TRANSFER")
 
@@ -154,7 +157,7 @@ async def create_order(
 ) -> OrderData:
     """Unit mode: beneficiaries and the point must be the entity's own."""
     entity_id = customer_entity(principal)
-    require(delivery_point_id, "deliveryPointId")
+    require_field(delivery_point_id, "deliveryPointId")
     async with deps.db.transaction() as s:
         if await deps.repo.delivery_point(s, entity_id, delivery_point_id) is None:
             raise point_not_found("deliveryPointId")

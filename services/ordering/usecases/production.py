@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from portal.ordering.v1 import events_pb2
+from portal_runtime.auth import authenticated
 from portal_runtime.errors import (
     FailedPrecondition,
     InvalidArgument,
     PermissionDenied,
-    Unauthenticated,
     Violations,
+    require_field,
 )
 from portal_runtime.outbox import add_event, new_event
+from portal_runtime.protos import money
 from portal_runtime.tokens import Principal
 from services.ordering.domain.orders import (
     Action,
@@ -24,7 +26,7 @@ from services.ordering.domain.orders import (
     OrderLine,
     OrderStatus,
 )
-from services.ordering.usecases.common import Deps, money, require
+from services.ordering.usecases.common import Deps
 from services.ordering.usecases.orders import OrderData, load_order, transition
 
 FIRST_STAGE = "Picked up"
@@ -38,9 +40,7 @@ class LoadOutcome:
 
 
 def _operator(principal: Principal | None) -> None:
-    if principal is None:
-        raise Unauthenticated("TOKEN_MISSING", "this method needs a bearer token")
-    if not principal.operator:
+    if not authenticated(principal).operator:
         raise PermissionDenied("OPERATOR_ONLY", "this method is for operators")
 
 
@@ -96,7 +96,7 @@ async def add_delivery_stage(
     deps: Deps, principal: Principal | None, order_id: str, label: str, location: str
 ) -> OrderData:
     _operator(principal)
-    label = " ".join(require(label, "label").split())
+    label = " ".join(require_field(label, "label").split())
     if len(label) > 100 or len(location) > 200:
         raise InvalidArgument.for_field("label", "label up to 100, location up to 200 characters")
     async with deps.db.transaction() as s:

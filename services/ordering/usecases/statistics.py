@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from google.protobuf import json_format
 
 from portal.ordering.v1 import ordering_pb2 as pb
+from portal_runtime.auth import customer_entity
 from portal_runtime.csv_export import to_csv
+from portal_runtime.filters import day_range
 from portal_runtime.tokens import Principal
 from services.ordering.store.catalog import aware
-from services.ordering.usecases.common import Deps, customer_entity, day_range
+from services.ordering.usecases.common import Deps
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
