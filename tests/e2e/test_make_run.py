@@ -17,6 +17,46 @@ from deploy.local.natsserver import free_port
 from deploy.local.suite import ROOT, SERVICES
 
 
+def _wait(probe, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {timeout}s")
+
+
+def _pay_the_demo_order_by_card(base: str, token: str, order: dict) -> None:
+    """The seed scenario: submit, pay the invoice on the provider's page, see
+    the order paid, download the invoice PDF."""
+    auth = {"Authorization": f"Bearer {token}"}
+    submitted = httpx.post(
+        f"{base}/v1/orders/{order['id']}:submit", json={"paymentMethod": "CARD"}, headers=auth
+    )
+    assert submitted.status_code == 200, submitted.text
+
+    def invoice() -> dict | None:
+        docs = httpx.get(f"{base}/v1/documents", headers=auth).json()["documents"]
+        return next((d for d in docs if d["orderId"] == order["id"]), None)
+
+    document = _wait(invoice, "the order's invoice")
+    payment = httpx.post(f"{base}/v1/documents/{document['id']}:pay", json={}, headers=auth)
+    assert payment.status_code == 201, payment.text
+    page_url = payment.json()["redirectUrl"]
+    assert httpx.get(page_url).status_code == 200
+    httpx.post(f"{page_url}/complete", data={"outcome": "success"})
+    _wait(
+        lambda: (
+            httpx.get(f"{base}/v1/orders/{order['id']}", headers=auth).json()["status"]
+            == "ORDER_STATUS_PAID"
+        ),
+        "the order paid",
+    )
+    pdf = httpx.get(f"{base}/v1/documents/{document['id']}/pdf", headers=auth)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
 def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
@@ -24,6 +64,7 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
     env["PORTAL_GATEWAY_ADDR"] = gateway
     for name in SERVICES:
         env[f"PORTAL_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
+    env["PORTAL_PAYMENT_PROVIDER_ADDR"] = f"127.0.0.1:{free_port()}"
     out = open(tmp_path / "run.out", "w+b")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "deploy.local.run"],
@@ -57,6 +98,7 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
             headers={"Authorization": f"Bearer {manager.json()['accessToken']}"},
         )
         assert [len(o["lines"]) for o in orders.json()["orders"]] == [3], orders.text
+        _pay_the_demo_order_by_card(base, manager.json()["accessToken"], orders.json()["orders"][0])
         assert httpx.get(f"{base}/openapi.json").status_code == 200
         # The activation e-mail landed in the mailbox folder as an .eml file.
         mails = list((tmp_path / "var" / "mailbox").glob("*.eml"))
