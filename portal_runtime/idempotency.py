@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal_runtime.clock import aware
 from portal_runtime.db import Database, idempotency_table
 from portal_runtime.errors import Aborted, InvalidArgument
 
@@ -50,7 +51,7 @@ async def run_idempotent(
                 )
             )
         ).first()
-        if row is not None and _aware(row.created_at) < now - RETENTION:
+        if row is not None and aware(row.created_at) < now - RETENTION:
             await session.execute(
                 delete(idempotency_table).where(
                     idempotency_table.c.scope == scope, idempotency_table.c.key == key
@@ -65,7 +66,7 @@ async def run_idempotent(
                 )
             if row.state == "DONE":
                 return response_type.FromString(row.response)
-            if row.locked_until and _aware(row.locked_until) > now:
+            if row.locked_until and aware(row.locked_until) > now:
                 raise Aborted(
                     "IDEMPOTENCY_KEY_IN_FLIGHT", "a request with this Idempotency-Key is running"
                 )
@@ -119,8 +120,3 @@ async def purge_expired(db: Database) -> int:
             )
         )
         return result.rowcount or 0
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -8,6 +8,7 @@ from sqlalchemy import Row
 
 from portal.billing.v1 import events_pb2
 from portal_runtime.auth import customer_entity
+from portal_runtime.clock import aware
 from portal_runtime.db import new_id
 from portal_runtime.errors import InvalidArgument, NotFound
 from portal_runtime.outbox import add_event, new_event
@@ -28,7 +29,7 @@ from services.billing.domain.mandates import (
     revoke,
     validate_mandate,
 )
-from services.billing.usecases.common import Deps, aware
+from services.billing.usecases.common import Deps
 from services.billing.usecases.documents import document_not_found
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Row
 
-from portal_runtime.clock import utcnow
+from portal_runtime.clock import aware, utcnow
 from portal_runtime.db import Database
 from services.billing.domain.documents import Document, DocumentType, Line
 from services.billing.domain.mandates import AccountChecker
@@ -34,12 +34,6 @@ class Deps:
 
     def today(self) -> date:
         return self.clock().date()
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 # ---- rows <-> domain --------------------------------------------------------------

@@ -3,22 +3,16 @@ refresh tokens (mixed into `Repository`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.clock import aware
 from portal_runtime.db import new_id
 from services.identity.domain.links import LinkPurpose, StoredLink
 from services.identity.domain.refresh import StoredRefreshToken
 from services.identity.store.tables import link_tokens, refresh_tokens, session_families
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; everything here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 class CredentialsRepository:

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.clock import aware
 from portal_runtime.db import new_id
 from services.identity.domain.lockout import LoginThrottle
 from services.identity.domain.users import MembershipStatus
-from services.identity.store.credentials import CredentialsRepository, aware
+from services.identity.store.credentials import CredentialsRepository
 from services.identity.store.tables import (
     contracts,
     entities,

@@ -4,7 +4,6 @@ entity and ignores soft-deleted rows, so another entity's ids are not found."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, exists, func, insert, or_, select, update
@@ -13,13 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal_runtime.db import new_id
 from services.ordering.domain.orders import OPEN_STATUSES, OrderStatus
 from services.ordering.store.tables import beneficiaries, delivery_points, order_lines, orders
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; everything here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _live_beneficiary(entity_id: str):

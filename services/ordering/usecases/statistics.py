@@ -9,10 +9,10 @@ from google.protobuf import json_format
 
 from portal.ordering.v1 import ordering_pb2 as pb
 from portal_runtime.auth import customer_entity
+from portal_runtime.clock import aware
 from portal_runtime.csv_export import to_csv
 from portal_runtime.filters import day_range
 from portal_runtime.tokens import Principal
-from services.ordering.store.catalog import aware
 from services.ordering.usecases.common import Deps
 
 JSON_TYPE = "application/json"
