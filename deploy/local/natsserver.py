@@ -65,6 +65,7 @@ class NatsServer:
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # stopped by its owner, after the services
         )
         wait_for_port(self.port)
         return self

@@ -21,6 +21,7 @@ log = logging.getLogger("portail.run")
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the seed's requests are noise here
     var_dir = Path(os.environ.get("PORTAL_VAR_DIR", "var"))
     env = {
         "PORTAL_BOOTSTRAP_OPERATOR_EMAIL": os.environ.get(

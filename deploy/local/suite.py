@@ -116,6 +116,9 @@ class Suite:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own session: Ctrl-C reaches the launcher only, which then
+            # stops everything in order (gateway, services, NATS last).
+            start_new_session=True,
         )
 
     def start_service(self, name: str) -> None:
@@ -156,11 +159,15 @@ class Suite:
         raise TimeoutError(f"the suite is not ready after {timeout}s: {last}")
 
     def stop(self) -> None:
-        # Gateway first (no new calls), then services (they drain and flush
-        # their outbox), then NATS.
+        # Gateway first (no new calls), then the services together (each
+        # drains and flushes its outbox), NATS last.
         if "gateway" in self.procs:
             self.stop_process("gateway")
-        for name in list(self.procs):
-            self.stop_process(name)
+        running = {name: proc for name, proc in self.procs.items() if proc.poll() is None}
+        for proc in running.values():
+            proc.send_signal(signal.SIGTERM)
+        for name in running:
+            self.stop_process(name)  # waits for it (it already has the signal)
+        self.procs.clear()
         if self.nats is not None:
             self.nats.stop()
