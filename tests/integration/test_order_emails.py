@@ -66,6 +66,15 @@ def test_transfer_order_is_confirmed_then_shipped_by_email(api: Api, suite: Suit
     token = api.activate(account)["accessToken"]
     manager = account["managerEmail"]
 
+    # A delivery contact: the shipping e-mail goes there. Set before the order:
+    # it reaches notifications on identity's stream, the order's events on
+    # ordering's, and the two streams are not ordered with each other.
+    delivery = f"delivery-{account['clientNumber'].lower()}@example.com"
+    answer = api.patch(
+        "/v1/account/contacts", {"delivery": {"name": "Dee", "email": delivery}}, token
+    )
+    assert answer.status_code == 200, answer.text
+
     order = _submitted_order(api, token)
     transfer = order["transfer"]
     confirmation = _wait_message(api, manager, "order_submitted")
@@ -76,13 +85,6 @@ def test_transfer_order_is_confirmed_then_shipped_by_email(api: Api, suite: Suit
         assert fact in text, fact
     cents = int(order["total"]["amountCents"])
     assert f"€{cents // 100:,}.{cents % 100:02d}" in text
-
-    # A delivery contact now exists: the shipping e-mail goes there.
-    delivery = f"delivery-{account['clientNumber'].lower()}@example.com"
-    answer = api.patch(
-        "/v1/account/contacts", {"delivery": {"name": "Dee", "email": delivery}}, token
-    )
-    assert answer.status_code == 200, answer.text
 
     _pay(suite, account["id"], order)
     _wait_status(api, token, order["id"], "ORDER_STATUS_PAID")
