@@ -93,6 +93,9 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the pass, not after the wait: a commit that lands
+            # while we publish must wake the next wait, not be forgotten.
+            self._wake.clear()
             try:
                 await self._publish_with_retries(stop)
             except asyncio.CancelledError:
@@ -101,7 +104,6 @@ class OutboxRelay:
                 log.exception("outbox relay failed; will retry")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            self._wake.clear()
 
     async def _publish_with_retries(self, stop: asyncio.Event) -> None:
         async for attempt in AsyncRetrying(

@@ -217,6 +217,8 @@ async def run_imports(deps: Deps, stop: asyncio.Event, poll_seconds: float = POL
     """The background task: processes RUNNING imports when one is stored (and
     every `poll_seconds`, for other replicas' and a restart's) until `stop`."""
     while not stop.is_set():
+        # Cleared before the pass: an import stored meanwhile wakes the next wait.
+        deps.imports_waiting.clear()
         try:
             await process_pending_imports(deps)
         except Exception:
@@ -228,4 +230,3 @@ async def run_imports(deps: Deps, stop: asyncio.Event, poll_seconds: float = POL
         await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
         for waiting in waits:
             waiting.cancel()
-        deps.imports_waiting.clear()
