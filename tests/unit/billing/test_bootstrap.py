@@ -15,36 +15,20 @@ from portal.billing.v1 import billing_pb2 as pb
 from portal.billing.v1 import billing_pb2_grpc as rpc
 from portal.common.v1 import types_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
-from portal_runtime.config import load_settings
-from portal_runtime.tokens import TokenIssuer, generate_keypair
 from services.billing.__main__ import bootstrap
 from services.billing.handlers import order_submitted_handler
+from tests.support.services import make_tokens, offline_settings
 
 from .conftest import FakeProvider
 
 PERMS = ["billing.read", "billing.pay"]
 
 
-def bearer(token: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token}"),)
-
-
 async def test_bootstrap_serves_billing(tmp_path: Path) -> None:
-    private, public = tmp_path / "keys" / "jwt-private.pem", tmp_path / "keys" / "jwt-public.pem"
-    generate_keypair(private, public)
-    issuer = TokenIssuer(private.read_bytes())
-    acme = bearer(issuer.issue(user_id="u1", entity_id="ent-acme", permissions=PERMS))
-    globex = bearer(issuer.issue(user_id="u2", entity_id="ent-globex", permissions=PERMS))
-    ops = bearer(issuer.issue(user_id="op", entity_id="", permissions=[], operator=True))
-    settings = load_settings(
-        "billing",
-        {
-            "PORTAL_VAR_DIR": str(tmp_path),
-            "PORTAL_BILLING_ADDR": "127.0.0.1:0",
-            "PORTAL_NATS_URL": "nats://127.0.0.1:1",
-            "PORTAL_WEB_URL": "https://portal.test",
-        },
-    )
+    tokens = make_tokens(tmp_path)
+    acme, globex = tokens.customer("ent-acme", PERMS), tokens.customer("ent-globex", PERMS)
+    ops = tokens.operator()
+    settings = offline_settings("billing", tmp_path, PORTAL_WEB_URL="https://portal.test")
     provider = FakeProvider()
     app = bootstrap(settings, provider=provider)
     await app.start()

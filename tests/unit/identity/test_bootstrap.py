@@ -11,22 +11,18 @@ import pytest
 
 from portal.identity.v1 import identity_pb2 as pb
 from portal.identity.v1 import identity_pb2_grpc as rpc
-from portal_runtime.config import load_settings
 from services.identity.__main__ import bootstrap
+from tests.support.services import offline_settings
 
 EMAIL, PASSWORD = "ops@portail.example", "operator-secret-passphrase"
 
 
 async def test_bootstrap_serves_identity(tmp_path: Path) -> None:
-    settings = load_settings(
+    settings = offline_settings(
         "identity",
-        {
-            "PORTAL_VAR_DIR": str(tmp_path),
-            "PORTAL_IDENTITY_ADDR": "127.0.0.1:0",
-            "PORTAL_NATS_URL": "nats://127.0.0.1:1",
-            "PORTAL_BOOTSTRAP_OPERATOR_EMAIL": EMAIL,
-            "PORTAL_BOOTSTRAP_OPERATOR_PASSWORD": PASSWORD,
-        },
+        tmp_path,
+        PORTAL_BOOTSTRAP_OPERATOR_EMAIL=EMAIL,
+        PORTAL_BOOTSTRAP_OPERATOR_PASSWORD=PASSWORD,
     )
     app = bootstrap(settings)
     await app.start()

@@ -16,36 +16,24 @@ from portal.billing.v1 import events_pb2 as billing_events
 from portal.common.v1 import types_pb2
 from portal.ordering.v1 import ordering_pb2 as pb
 from portal.ordering.v1 import ordering_pb2_grpc as rpc
-from portal_runtime.config import load_settings
-from portal_runtime.tokens import TokenIssuer, generate_keypair
 from services.ordering.__main__ import bootstrap
 from services.ordering.handlers import payment_succeeded_handler
+from tests.support.services import make_tokens, offline_settings
 
 from .helpers import file_row, order_file
 
 PERMS = ["orders.read", "orders.write"]
 
 
-def bearer(token: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token}"),)
-
-
 async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
-    private, public = tmp_path / "keys" / "jwt-private.pem", tmp_path / "keys" / "jwt-public.pem"
-    generate_keypair(private, public)
-    issuer = TokenIssuer(private.read_bytes())
-    acme = bearer(issuer.issue(user_id="u1", entity_id="ent-acme", permissions=PERMS))
-    globex = bearer(issuer.issue(user_id="u2", entity_id="ent-globex", permissions=PERMS))
-    ops = bearer(issuer.issue(user_id="op", entity_id="", permissions=[], operator=True))
-    settings = load_settings(
+    tokens = make_tokens(tmp_path)
+    acme, globex = tokens.customer("ent-acme", PERMS), tokens.customer("ent-globex", PERMS)
+    ops = tokens.operator()
+    settings = offline_settings(
         "ordering",
-        {
-            "PORTAL_VAR_DIR": str(tmp_path),
-            "PORTAL_ORDERING_ADDR": "127.0.0.1:0",
-            "PORTAL_NATS_URL": "nats://127.0.0.1:1",
-            "PORTAL_ORDERING_TRANSFER_HOLDER": "ACME Cards",
-            "PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES": "1",
-        },
+        tmp_path,
+        PORTAL_ORDERING_TRANSFER_HOLDER="ACME Cards",
+        PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES="1",
     )
     app = bootstrap(settings)
     await app.start()
