@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal_runtime.clock import aware
 from portal_runtime.db import new_id
 from services.identity.domain.lockout import LoginThrottle
-from services.identity.domain.users import MembershipStatus
+from services.identity.domain.users import MembershipStatus, UserStatus
 from services.identity.store.credentials import CredentialsRepository
 from services.identity.store.tables import (
     contracts,
@@ -24,6 +24,14 @@ from services.identity.store.tables import (
     profiles,
     users,
 )
+
+NEW_USER_DEFAULTS: dict[str, Any] = {
+    "status": UserStatus.PENDING,
+    "operator": False,
+    "password_temporary": False,
+    "failed_logins": 0,
+    "sessions_valid_after": 0,
+}
 
 
 class Repository(CredentialsRepository):
@@ -96,6 +104,10 @@ class Repository(CredentialsRepository):
 
     # ---- users ---------------------------------------------------------------
     async def add_user(self, s: AsyncSession, **values: Any) -> str:
+        """A new user; what callers leave out is a customer who has not set a
+        password yet (PENDING, no temporary password, no failures)."""
+        for column, default in NEW_USER_DEFAULTS.items():
+            values.setdefault(column, default)
         values.setdefault("id", new_id())
         await s.execute(insert(users).values(**values))
         return values["id"]

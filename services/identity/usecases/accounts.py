@@ -18,7 +18,7 @@ from portal_runtime.tokens import Principal
 from services.identity.domain import accounts as rules
 from services.identity.domain.emails import parse_email
 from services.identity.domain.profiles import ADMIN_PROFILE_ID
-from services.identity.domain.users import MembershipStatus, UserStatus, person_name
+from services.identity.domain.users import MembershipStatus, person_name
 from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import Deps, caller, permissions_in, profile_name
 
@@ -164,11 +164,6 @@ async def create_account(deps: Deps, principal: Principal | None, req: NewAccoun
                     first_name=first,
                     last_name=last,
                     language=language,
-                    status=UserStatus.PENDING,
-                    operator=False,
-                    password_temporary=False,
-                    failed_logins=0,
-                    sessions_valid_after=0,
                     created_at=now,
                 )
             else:

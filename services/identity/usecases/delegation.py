@@ -112,11 +112,6 @@ async def invite_user(deps: Deps, principal: Principal | None, req: Invitation) 
                 first_name=first,
                 last_name=last,
                 language=language,
-                status=UserStatus.PENDING,
-                operator=False,
-                password_temporary=False,
-                failed_logins=0,
-                sessions_valid_after=0,
                 created_at=now,
             )
             user = await deps.repo.user(s, user_id)
@@ -305,11 +300,8 @@ async def admin_create_user(
                 first_name=first,
                 last_name=last,
                 language=language,
-                status=UserStatus.PENDING,
-                operator=False,
                 password_hash=password_hash,
                 password_temporary=True,
-                failed_logins=0,
                 sessions_valid_after=epoch_seconds(now),
                 created_at=now,
             )

@@ -40,9 +40,6 @@ async def ensure_bootstrap_operator(deps: Deps, email: str, password: str) -> bo
                 status=UserStatus.ACTIVE,
                 operator=True,
                 password_hash=password_hash,
-                password_temporary=False,
-                failed_logins=0,
-                sessions_valid_after=0,
                 created_at=now,
             )
     except IntegrityError:  # another replica created it at the same time
