@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import InvalidArgument, Violations
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_day(raw: str) -> date | None:
     """`YYYY-MM-DD` (surrounding blanks ignored) as a date, or None when it is
     not a real calendar date."""
-    raw = raw.strip()
-    if not _ISO_DATE.match(raw):
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+    return parse_iso_date(raw.strip())
 
 
 def day_bounds(raw_from: str, raw_to: str) -> tuple[date | None, date | None]:

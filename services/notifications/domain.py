@@ -120,15 +120,6 @@ def describe_moment(moment: datetime, language: str, tz: tzinfo = UTC) -> str:
     return f"{local:%d/%m/%Y} à {local:%H:%M} ({zone})"
 
 
-def format_euros(cents: int, language: str) -> str:
-    """1234 -> '12,34 €' (fr) / '€12.34' (en); thousands grouped."""
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(int(cents)), 100)
-    if normalise_language(language) == "en":
-        return f"{sign}€{euros:,}.{rest:02d}"
-    return f"{sign}{euros:,}".replace(",", " ") + f",{rest:02d} €"
-
-
 def describe_date(iso_date: str, language: str) -> str:
     """'2026-04-15' -> '15/04/2026' (fr) / '15 April 2026' (en); '' stays ''
     and anything unparsable is shown as given."""

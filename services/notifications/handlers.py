@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from portal.billing.v1 import events_pb2 as billing_events
 from portal.identity.v1 import events_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal_runtime.money import format_euros
 from services.notifications.domain import (
     DEFAULT_SUPPORT_EMAIL,
     DEFAULT_VALIDITY,
@@ -34,7 +35,6 @@ from services.notifications.domain import (
     describe_document_type,
     describe_moment,
     describe_validity,
-    format_euros,
     normalise_email,
     normalise_language,
     require_email,

@@ -1,10 +1,10 @@
 """Documents: invoices, credit notes and statements.
 
 Amounts are integer cents, VAT rates integer basis points (2000 = 20 %). VAT is
-computed per rate on the sum of the lines of that rate, rounded half-up to the cent
-(Decimal, never float). Numbers are gapless per entity and year, from a sequence
-number the caller draws in its own transaction. Only invoices are paid; a credit
-note cancels an invoice once and for all."""
+computed per rate on the sum of the lines of that rate, rounded half-up to the
+cent, by the shared rule of `portal_runtime.money`. Numbers are gapless per entity
+and year, from a sequence number the caller draws in its own transaction. Only
+invoices are paid; a credit note cancels an invoice once and for all."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
+from portal_runtime.money import Totals, totals_by_rate, vat_cents  # noqa: F401
 
 DEFAULT_PAYMENT_TERM_DAYS = 30
 RETENTION_YEARS = 5
@@ -24,7 +24,6 @@ MAX_SEQUENCE = 999_999
 LABEL_MAX = 200
 MAX_QUANTITY = 1_000_000
 VAT_RATES_BP = frozenset({0, 210, 550, 1000, 2000})
-_BP_PER_UNIT = Decimal(10_000)
 
 
 class DocumentType(StrEnum):
@@ -53,35 +52,9 @@ class Line:
         return self.quantity * self.unit_price_cents
 
 
-@dataclass(frozen=True)
-class Totals:
-    excl_cents: int
-    tax_cents: int
-    incl_cents: int
-    tax_by_rate: tuple[tuple[int, int], ...]  # (rate in bp, VAT in cents), by rate
-    base_by_rate: tuple[tuple[int, int], ...]  # (rate in bp, base excl. in cents)
-
-
-def vat_cents(base_cents: int, rate_bp: int) -> int:
-    """VAT on `base_cents` at `rate_bp`, rounded half-up (away from zero) to the cent."""
-    exact = Decimal(base_cents) * Decimal(rate_bp) / _BP_PER_UNIT
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def compute_totals(lines: Sequence[Line]) -> Totals:
-    bases: dict[int, int] = {}
-    for line in lines:
-        bases[line.vat_rate_bp] = bases.get(line.vat_rate_bp, 0) + line.total_excl_cents
-    taxes = {rate: vat_cents(base, rate) for rate, base in bases.items()}
-    excl = sum(bases.values())
-    tax = sum(taxes.values())
-    return Totals(
-        excl_cents=excl,
-        tax_cents=tax,
-        incl_cents=excl + tax,
-        tax_by_rate=tuple(sorted(taxes.items())),
-        base_by_rate=tuple(sorted(bases.items())),
-    )
+    """The document's totals by the shared money rule (VAT per rate, half-up)."""
+    return totals_by_rate((line.total_excl_cents, line.vat_rate_bp) for line in lines)
 
 
 def document_number(doc_type: DocumentType, year: int, sequence: int) -> str:

@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import FailedPrecondition, Violations
 
-from .values import INVALID_DATE, email_problem, normalise_email, parse_iso_date
+from .values import INVALID_DATE, email_problem, normalise_email
 
 EMPLOYEE_NUMBER_MAX = 32
 NAME_MAX = 100

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import InvalidArgument, Violations
 
 from .beneficiaries import employee_number_problem, name_problem
 from .orders import LoadBounds
-from .values import INVALID_DATE, email_problem, normalise_email, parse_iso_date
+from .values import INVALID_DATE, email_problem, normalise_email
 
 DEFAULT_MAX_LINES = 100_000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
+from portal_runtime.money import format_euros, totals_by_rate
 
 DEFAULT_MIN_LOAD_CENTS = 100
 DEFAULT_MAX_LOAD_CENTS = 200_000
@@ -78,12 +79,10 @@ class LoadBounds:
         if cents <= 0:
             return "must be positive"
         if not self.min_cents <= cents <= self.max_cents:
-            return f"must be between {_euros(self.min_cents)} and {_euros(self.max_cents)}"
+            return (
+                f"must be between {format_euros(self.min_cents)} and {format_euros(self.max_cents)}"
+            )
         return None
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d} €"
 
 
 class LoadStatus(enum.Enum):
@@ -131,15 +130,17 @@ class Order:
 
     @property
     def fees_tax_cents(self) -> int:
-        """VAT on the card fees, rounded half-up to the cent, computed on their
-        sum as the invoice does (billing issues one fee line at this rate)."""
-        return (self.fees_cents * self.card_fee_vat_bp + 5_000) // 10_000
+        """VAT on the card fees: the shared money rule, on their sum, as the
+        invoice does (billing issues one fee line at this rate)."""
+        return totals_by_rate([(self.fees_cents, self.card_fee_vat_bp)]).tax_cents
 
     @property
     def total_cents(self) -> int:
-        """What the customer pays: loads (no VAT) + fees + VAT on the fees, the
-        same amount as the order's invoice."""
-        return self.loads_cents + self.fees_cents + self.fees_tax_cents
+        """What the customer pays: loads (no VAT) + fees + VAT on the fees, by the
+        shared money rule, so the same amount as the order's invoice."""
+        return totals_by_rate(
+            [(self.loads_cents, 0), (self.fees_cents, self.card_fee_vat_bp)]
+        ).incl_cents
 
     @property
     def lines_loaded(self) -> int:

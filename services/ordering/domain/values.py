@@ -1,4 +1,5 @@
-"""Small value checks shared by ordering's rules: e-mail syntax and ISO dates.
+"""Small value checks shared by ordering's rules: e-mail syntax (dates are parsed
+by `portal_runtime.dates`).
 
 Ordering keeps its own copy of the e-mail check: a service never imports another
 service's code."""
@@ -6,14 +7,12 @@ service's code."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 EMAIL_MAX_LENGTH = 254
 _EMAIL_LOCAL_MAX = 64
 _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^[a-z]{2,63}$|^xn--[a-z0-9-]{1,59}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 INVALID_EMAIL = "is not a valid e-mail address"
 INVALID_DATE = "must be a valid date YYYY-MM-DD"
@@ -38,13 +37,3 @@ def email_problem(normalised: str) -> str | None:
     if not _TLD.match(labels[-1]):
         return INVALID_EMAIL
     return None
-
-
-def parse_iso_date(raw: str) -> date | None:
-    """`YYYY-MM-DD` as a date, or None when it is not a real calendar date."""
-    if not _ISO_DATE.match(raw):
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from google.protobuf import json_format
-
 from portal.ordering.v1 import ordering_pb2 as pb
+
 from portal_runtime.auth import customer_entity
 from portal_runtime.clock import aware
 from portal_runtime.csv_export import to_csv
 from portal_runtime.filters import day_range
+from portal_runtime.money import format_amount
 from portal_runtime.tokens import Principal
 from services.ordering.usecases.common import Deps
 
@@ -81,20 +82,16 @@ def as_message(data: LoadStatisticsData) -> pb.LoadStatistics:
     )
 
 
-def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
-
-
 def render(data: LoadStatisticsData, accept: str) -> tuple[str, bytes]:
     """(content type, body): CSV when `accept` asks for text/csv, else JSON."""
     message = as_message(data)
     if "text/csv" not in accept.lower():
         return JSON_TYPE, json_format.MessageToJson(message).encode()
     rows: list[list[object]] = [
-        ["month", m.month, "", "", _euros(m.amount_cents), m.loads] for m in message.months
+        ["month", m.month, "", "", format_amount(m.amount_cents), m.loads] for m in message.months
     ]
     rows += [
-        ["beneficiary", "", b.employee_number, b.name, _euros(b.amount_cents), b.loads]
+        ["beneficiary", "", b.employee_number, b.name, format_amount(b.amount_cents), b.loads]
         for b in message.beneficiaries
     ]
     header = ["Kind", "Month", "Employee number", "Name", "Amount (EUR)", "Loads"]

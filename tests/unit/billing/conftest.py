@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from portal.billing.v1 import events_pb2
 from portal.common.v1 import types_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
 from portal_runtime.config import load_settings
-from portal_runtime.db import Database, outbox_table
+from portal_runtime.db import Database
 from portal_runtime.errors import DomainError
 from portal_runtime.tokens import Principal
 from services.billing.__main__ import MIGRATIONS, build_deps
@@ -31,6 +30,7 @@ from services.billing.providers import (
     verify_signature,
 )
 from services.billing.usecases.common import Deps
+from tests.support.outbox import outbox_events
 
 PERMISSIONS = frozenset({"billing.read", "billing.pay"})
 SECRET = "whsec_test"
@@ -103,16 +103,7 @@ class World:
     )
 
     async def events(self, name: str) -> list:
-        cls = getattr(events_pb2, name)
-        async with self.db.transaction() as s:
-            rows = (
-                await s.execute(
-                    select(outbox_table.c.payload)
-                    .where(outbox_table.c.event_type == cls.DESCRIPTOR.full_name)
-                    .order_by(outbox_table.c.created_at)
-                )
-            ).all()
-        return [cls.FromString(r.payload) for r in rows]
+        return await outbox_events(self.db, events_pb2, name)
 
     async def handle(self, handler, event) -> None:
         async with self.db.transaction() as s:

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import jwt
 import pytest
-from sqlalchemy import select
 
+from portal.identity.v1 import events_pb2
 from portal_runtime.config import load_settings
-from portal_runtime.db import Database, outbox_table
+from portal_runtime.db import Database
 from portal_runtime.tokens import ALGORITHM, AUDIENCE, Principal, TokenIssuer, generate_keypair
 from services.identity.__main__ import MIGRATIONS, build_deps
 from services.identity.passwords import PasswordHasher
 from services.identity.usecases.common import Deps
+from tests.support.outbox import outbox_events
 
 
 @dataclass
@@ -61,18 +62,7 @@ class World:
         )
 
     async def events(self, name: str) -> list:
-        from portal.identity.v1 import events_pb2
-
-        cls = getattr(events_pb2, name)
-        async with self.db.transaction() as s:
-            rows = (
-                await s.execute(
-                    select(outbox_table.c.payload)
-                    .where(outbox_table.c.event_type == cls.DESCRIPTOR.full_name)
-                    .order_by(outbox_table.c.created_at)
-                )
-            ).all()
-        return [cls.FromString(r.payload) for r in rows]
+        return await outbox_events(self.db, events_pb2, name)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-
 from portal.common.v1 import types_pb2
 from portal.identity.v1 import events_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
+
 from portal_runtime.db import Database
 from portal_runtime.errors import FailedPrecondition
-from services.notifications.domain import format_euros
+from portal_runtime.money import format_euros
 from services.notifications.handlers import NotificationHandlers
 from services.notifications.store import ContactsRepository, MessageRepository
 

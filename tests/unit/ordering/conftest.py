@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from portal.ordering.v1 import events_pb2
 from portal_runtime.config import load_settings
-from portal_runtime.db import Database, outbox_table
+from portal_runtime.db import Database
 from portal_runtime.tokens import Principal
 from services.ordering.__main__ import MIGRATIONS, build_deps
 from services.ordering.usecases.common import Deps
+from tests.support.outbox import outbox_events
 
 PERMISSIONS = frozenset({"orders.read", "orders.write"})
 
@@ -43,16 +43,7 @@ class World:
     operator: Principal = field(default_factory=lambda: Principal("u-ops", "", operator=True))
 
     async def events(self, name: str) -> list:
-        cls = getattr(events_pb2, name)
-        async with self.db.transaction() as s:
-            rows = (
-                await s.execute(
-                    select(outbox_table.c.payload)
-                    .where(outbox_table.c.event_type == cls.DESCRIPTOR.full_name)
-                    .order_by(outbox_table.c.created_at)
-                )
-            ).all()
-        return [cls.FromString(r.payload) for r in rows]
+        return await outbox_events(self.db, events_pb2, name)
 
 
 def make_settings(tmp_path: Path, **env: str):

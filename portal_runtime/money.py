@@ -1,0 +1,70 @@
+"""Money, rounding and VAT: the one rule every service computes amounts with.
+
+Standard library only, so domain code may import it (the domain-purity test
+allows it). Amounts are integer minor units (cents) of one currency; VAT rates are
+integer basis points (2000 = 20 %). VAT is computed per rate on the sum of the
+amounts at that rate and rounded half-up (away from zero) to the cent, with
+`Decimal`, never float: an order's total and its invoice's are the same number
+because both come from `totals_by_rate`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CURRENCY = "EUR"
+BASIS_POINTS_PER_UNIT = 10_000
+_BP = Decimal(BASIS_POINTS_PER_UNIT)
+
+
+def vat_cents(base_cents: int, rate_bp: int) -> int:
+    """VAT on `base_cents` at `rate_bp`, rounded half-up (away from zero) to the cent."""
+    exact = Decimal(base_cents) * Decimal(rate_bp) / _BP
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a set of amounts adds up to, VAT grouped per rate."""
+
+    excl_cents: int
+    tax_cents: int
+    incl_cents: int
+    tax_by_rate: tuple[tuple[int, int], ...]  # (rate in bp, VAT in cents), by rate
+    base_by_rate: tuple[tuple[int, int], ...]  # (rate in bp, base excl. in cents), by rate
+
+
+def totals_by_rate(amounts: Iterable[tuple[int, int]]) -> Totals:
+    """Totals of `(amount excl. VAT in cents, VAT rate in bp)` pairs: bases summed
+    per rate, VAT rounded once per rate (as an invoice shows it)."""
+    bases: dict[int, int] = {}
+    for base_cents, rate_bp in amounts:
+        bases[rate_bp] = bases.get(rate_bp, 0) + base_cents
+    taxes = {rate: vat_cents(base, rate) for rate, base in bases.items()}
+    excl = sum(bases.values())
+    tax = sum(taxes.values())
+    return Totals(
+        excl_cents=excl,
+        tax_cents=tax,
+        incl_cents=excl + tax,
+        tax_by_rate=tuple(sorted(taxes.items())),
+        base_by_rate=tuple(sorted(bases.items())),
+    )
+
+
+def format_amount(cents: int, decimal_mark: str = ",") -> str:
+    """`-1234,50`: the amount in units with two decimals and no grouping, as a
+    spreadsheet cell reads it."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole}{decimal_mark}{rest:02d}"
+
+
+def format_euros(cents: int, language: str = "fr") -> str:
+    """1234 -> `12,34 €` (French) / `€12.34` (English); thousands grouped."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    if (language or "").strip().lower().replace("_", "-").split("-", 1)[0] == "en":
+        return f"{sign}€{whole:,}.{rest:02d}"
+    return f"{sign}{whole:,}".replace(",", " ") + f",{rest:02d} €"
