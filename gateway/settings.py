@@ -7,21 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Default backend addresses, one gRPC server per domain (docs/runtime-contract.md).
-DEFAULT_BACKENDS: dict[str, str] = {
-    "identity": "127.0.0.1:50051",
-    "ordering": "127.0.0.1:50052",
-    "billing": "127.0.0.1:50053",
-    "fleet": "127.0.0.1:50054",
-    "assets": "127.0.0.1:50055",
-    "notifications": "127.0.0.1:50056",
-}
+from portal_runtime import config
+
+
+def _default_backends(env: Mapping[str, str]) -> dict[str, str]:
+    """Each domain's service address, as the services themselves read it."""
+    return {domain: config.service_addr(domain, env) for domain in config.DEFAULT_PORTS}
 
 
 @dataclass(frozen=True)
 class GatewaySettings:
     addr: str = "127.0.0.1:8080"
-    backends: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BACKENDS))
+    backends: Mapping[str, str] = field(default_factory=lambda: _default_backends({}))
     timeout_seconds: float = 15.0
     trust_forwarded: bool = False
     jwt_public_key_file: Path = Path("var/keys/jwt-public.pem")
@@ -40,19 +37,12 @@ class GatewaySettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
         env = os.environ if env is None else env
-        var_dir = Path(env.get("PORTAL_VAR_DIR", "./var"))
-        backends = {
-            domain: env.get(f"PORTAL_{domain.upper()}_ADDR", default)
-            for domain, default in DEFAULT_BACKENDS.items()
-        }
         return cls(
             addr=env.get("PORTAL_GATEWAY_ADDR", "127.0.0.1:8080"),
-            backends=backends,
+            backends=_default_backends(env),
             timeout_seconds=float(env.get("PORTAL_GATEWAY_TIMEOUT_SECONDS", "15")),
             trust_forwarded=env.get("PORTAL_GATEWAY_TRUST_FORWARDED", "") in ("1", "true"),
-            jwt_public_key_file=Path(
-                env.get("PORTAL_JWT_PUBLIC_KEY_FILE", str(var_dir / "keys" / "jwt-public.pem"))
-            ),
+            jwt_public_key_file=config.jwt_public_key_file(env),
             max_body_bytes=int(env.get("PORTAL_GATEWAY_MAX_BODY_BYTES", str(20 * 1024 * 1024))),
             auth_rate_limit=env.get("PORTAL_GATEWAY_AUTH_RATE_LIMIT", "30/minute"),
             domains=_domains(env.get("PORTAL_GATEWAY_SERVICES", "")),
@@ -62,17 +52,14 @@ class GatewaySettings:
         )
 
     def backend_addr(self, domain: str) -> str:
-        """Address of a domain's service; a domain without a known default gets
-        `PORTAL_<DOMAIN>_ADDR` or fails loudly at start-up."""
+        """Address of a domain's service; a domain the runtime has no port for fails
+        loudly (its routes would otherwise call nowhere)."""
         try:
             return self.backends[domain]
         except KeyError:
-            addr = os.environ.get(f"PORTAL_{domain.upper()}_ADDR")
-            if not addr:
-                raise LookupError(
-                    f"no address for domain {domain!r}: set PORTAL_{domain.upper()}_ADDR"
-                ) from None
-            return addr
+            raise LookupError(
+                f"no address for domain {domain!r}: give it a port in portal_runtime.config"
+            ) from None
 
 
 def _domains(raw: str) -> frozenset[str] | None:

@@ -24,6 +24,13 @@ def _var_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("PORTAL_VAR_DIR", "var")).resolve()
 
 
+def jwt_public_key_file(env: Mapping[str, str]) -> Path:
+    """Where the public key that verifies access tokens is (services and gateway)."""
+    return Path(
+        env.get("PORTAL_JWT_PUBLIC_KEY_FILE", str(_var_dir(env) / "keys" / "jwt-public.pem"))
+    )
+
+
 def service_addr(service: str, env: Mapping[str, str] | None = None) -> str:
     """Where a service's gRPC server listens (and where the gateway finds it)."""
     env = os.environ if env is None else env
@@ -71,9 +78,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Service
         database_url=env.get(f"PORTAL_{upper}_DATABASE_URL", f"sqlite:///{var_dir}/{service}.db"),
         nats_url=env.get("PORTAL_NATS_URL", "nats://127.0.0.1:4222"),
         var_dir=var_dir,
-        jwt_public_key_file=Path(
-            env.get("PORTAL_JWT_PUBLIC_KEY_FILE", str(var_dir / "keys" / "jwt-public.pem"))
-        ),
+        jwt_public_key_file=jwt_public_key_file(env),
         log_level=env.get("PORTAL_LOG_LEVEL", "INFO"),
         shutdown_grace_seconds=float(env.get("PORTAL_SHUTDOWN_GRACE_SECONDS", "15")),
         env=env,
