@@ -154,6 +154,26 @@ class LocalPaymentProvider:
         self.by_payment_id: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def open_checkout(self, asked: CheckoutRequest, key: str) -> CheckoutState:
+        """A new checkout, found again later by `key` (payment id or idempotency key)."""
+        ref = f"pay_{random_tokens.token_hex(12)}"
+        checkout = CheckoutState(
+            ref=ref,
+            payment_id=asked.payment_id,
+            amount=asked.amount,
+            currency=asked.currency,
+            description=asked.description,
+            return_url=asked.return_url,
+            created=int(self.clock()),
+        )
+        self.checkouts[ref] = checkout
+        self.by_payment_id[key] = ref
+        log.info(
+            "checkout created",
+            extra={"ref": ref, "payment_id": asked.payment_id, "amount": asked.amount},
+        )
+        return checkout
+
     # --- webhooks ---------------------------------------------------------------
 
     def emit(self, checkout: CheckoutState) -> Webhook:
@@ -248,157 +268,177 @@ def _button(ref: str, outcome: str, label: str) -> str:
     )
 
 
+def _provider(request: Request) -> LocalPaymentProvider:
+    return request.app.state.provider
+
+
+def _checkout(request: Request) -> CheckoutState | None:
+    return _provider(request).checkouts.get(request.path_params["ref"])
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    payment_id: str
+    amount: int
+    currency: str
+    description: str
+    return_url: str
+
+
+def parse_checkout_request(doc: object) -> CheckoutRequest | str:
+    """The checkout a client asks for, or what is wrong with its body."""
+    if not isinstance(doc, dict):
+        return "body must be a JSON object"
+    payment_id = doc.get("payment_id")
+    amount = doc.get("amount")
+    currency = doc.get("currency")
+    description = doc.get("description", "")
+    return_url = doc.get("return_url")
+    if not isinstance(payment_id, str) or not payment_id:
+        return "payment_id is required"
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        return "amount must be a positive integer (cents)"
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        return "currency must be an ISO 4217 code"
+    if not isinstance(description, str):
+        return "description must be a string"
+    if not isinstance(return_url, str) or not return_url.startswith(("http://", "https://")):
+        return "return_url must be an http(s) URL"
+    return CheckoutRequest(payment_id, amount, currency.upper(), description, return_url)
+
+
+async def create_checkout(request: Request) -> Response:
+    provider = _provider(request)
+    try:
+        doc = await request.json()
+    except ValueError:
+        return _error(400, "body must be JSON")
+    asked = parse_checkout_request(doc)
+    if isinstance(asked, str):
+        return _error(400, asked)
+    key = request.headers.get("idempotency-key") or asked.payment_id
+    existing = provider.by_payment_id.get(key)
+    if existing is not None:
+        checkout = provider.checkouts[existing]
+    else:
+        checkout = provider.open_checkout(asked, key)
+    return JSONResponse(
+        {"ref": checkout.ref, "redirect_url": f"{provider.public_url}/pay/{checkout.ref}"},
+        status_code=200 if existing else 201,
+    )
+
+
+async def get_checkout(request: Request) -> Response:
+    checkout = _checkout(request)
+    if checkout is None:
+        return _error(404, "no such checkout")
+    return JSONResponse(checkout.as_json())
+
+
+def _not_found_page() -> HTMLResponse:
+    return _page("Payment not found", "<p>This payment link is unknown.</p>")
+
+
+def _status_page(title: str, summary: str, checkout: CheckoutState) -> HTMLResponse:
+    return _page(title, summary + f"<p>This payment is {html.escape(checkout.status.lower())}.</p>")
+
+
+async def pay_page(request: Request) -> Response:
+    checkout = _checkout(request)
+    if checkout is None:
+        return _not_found_page()
+    summary = (
+        f"<p class='amount'>{_money(checkout.amount, checkout.currency)}</p>"
+        f"<p class='description'>{html.escape(checkout.description)}</p>"
+    )
+    if checkout.status != "PENDING":
+        return _status_page("Payment", summary, checkout)
+    buttons = (
+        _button(checkout.ref, "success", "Pay (success)")
+        + _button(checkout.ref, "failure", "Decline (failure)")
+        + _button(checkout.ref, "3ds", "Pay with 3-D Secure")
+    )
+    return _page("Payment", summary + buttons)
+
+
+async def three_ds_page(request: Request) -> Response:
+    checkout = _checkout(request)
+    if checkout is None:
+        return _not_found_page()
+    summary = f"<p class='amount'>{_money(checkout.amount, checkout.currency)}</p>"
+    if checkout.status != "ACTION_REQUIRED":
+        return _status_page("3-D Secure", summary, checkout)
+    buttons = _button(checkout.ref, "3ds_confirm", "Confirm") + _button(
+        checkout.ref, "3ds_cancel", "Cancel"
+    )
+    return _page("3-D Secure", summary + "<p>Confirm this payment with your bank.</p>" + buttons)
+
+
+async def _outcome(request: Request) -> object:
+    """The outcome a payment page's form (or a JSON client) chose; a `ValueError`
+    for a body that is not JSON."""
+    if "json" in request.headers.get("content-type", ""):
+        doc = await request.json()
+        return doc.get("outcome") if isinstance(doc, dict) else None
+    return (await request.form()).get("outcome")
+
+
+async def complete(request: Request) -> Response:
+    checkout = _checkout(request)
+    if checkout is None:
+        return _error(404, "no such checkout")
+    try:
+        outcome = await _outcome(request)
+    except ValueError:
+        return _error(400, "body must be JSON")
+    if outcome not in TRANSITIONS:
+        return _error(400, f"outcome must be one of {', '.join(TRANSITIONS)}")
+    required, new_status, reason = TRANSITIONS[outcome]
+    if checkout.status != required:
+        return _error(409, f"checkout is {checkout.status}, {outcome} needs {required}")
+    checkout.status = new_status
+    checkout.failure_reason = reason
+    log.info("checkout %s", outcome, extra={"ref": checkout.ref, "status": new_status})
+    _provider(request).emit(checkout)
+    if new_status == "ACTION_REQUIRED":
+        return RedirectResponse(f"/pay/{checkout.ref}/3ds", status_code=303)
+    return RedirectResponse(checkout.return_url, status_code=303)
+
+
+async def replay(request: Request) -> Response:
+    checkout = _checkout(request)
+    if checkout is None:
+        return _error(404, "no such checkout")
+    if not checkout.webhooks:
+        return _error(409, "no webhook sent yet")
+    webhook = checkout.webhooks[-1]
+    _provider(request).deliver(webhook)
+    log.info("webhook replayed", extra={"ref": checkout.ref, "event_id": webhook.event_id})
+    return JSONResponse({"replayed": webhook.event_id}, status_code=202)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/v1/checkouts", create_checkout, methods=["POST"]),
+    Route("/v1/checkouts/{ref}", get_checkout, methods=["GET"]),
+    Route("/pay/{ref}", pay_page, methods=["GET"]),
+    Route("/pay/{ref}/3ds", three_ds_page, methods=["GET"]),
+    Route("/pay/{ref}/complete", complete, methods=["POST"]),
+    Route("/pay/{ref}/replay", replay, methods=["POST"]),
+]
+
+
 def create_app(provider: LocalPaymentProvider) -> Starlette:
-    def checkout_or_404(request: Request) -> CheckoutState | None:
-        return provider.checkouts.get(request.path_params["ref"])
-
-    async def create_checkout(request: Request) -> Response:
-        try:
-            doc = await request.json()
-        except ValueError:
-            return _error(400, "body must be JSON")
-        if not isinstance(doc, dict):
-            return _error(400, "body must be a JSON object")
-        payment_id = doc.get("payment_id")
-        amount = doc.get("amount")
-        currency = doc.get("currency")
-        description = doc.get("description", "")
-        return_url = doc.get("return_url")
-        if not isinstance(payment_id, str) or not payment_id:
-            return _error(400, "payment_id is required")
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            return _error(400, "amount must be a positive integer (cents)")
-        if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-            return _error(400, "currency must be an ISO 4217 code")
-        if not isinstance(description, str):
-            return _error(400, "description must be a string")
-        if not isinstance(return_url, str) or not return_url.startswith(("http://", "https://")):
-            return _error(400, "return_url must be an http(s) URL")
-        key = request.headers.get("idempotency-key") or payment_id
-        existing = provider.by_payment_id.get(key)
-        if existing is not None:
-            checkout = provider.checkouts[existing]
-        else:
-            ref = f"pay_{random_tokens.token_hex(12)}"
-            checkout = CheckoutState(
-                ref=ref,
-                payment_id=payment_id,
-                amount=amount,
-                currency=currency.upper(),
-                description=description,
-                return_url=return_url,
-                created=int(provider.clock()),
-            )
-            provider.checkouts[ref] = checkout
-            provider.by_payment_id[key] = ref
-            log.info(
-                "checkout created",
-                extra={"ref": ref, "payment_id": payment_id, "amount": amount},
-            )
-        return JSONResponse(
-            {"ref": checkout.ref, "redirect_url": f"{provider.public_url}/pay/{checkout.ref}"},
-            status_code=200 if existing else 201,
-        )
-
-    async def get_checkout(request: Request) -> Response:
-        checkout = checkout_or_404(request)
-        if checkout is None:
-            return _error(404, "no such checkout")
-        return JSONResponse(checkout.as_json())
-
-    async def pay_page(request: Request) -> Response:
-        checkout = checkout_or_404(request)
-        if checkout is None:
-            return _page("Payment not found", "<p>This payment link is unknown.</p>")
-        summary = (
-            f"<p class='amount'>{_money(checkout.amount, checkout.currency)}</p>"
-            f"<p class='description'>{html.escape(checkout.description)}</p>"
-        )
-        if checkout.status != "PENDING":
-            return _page(
-                "Payment",
-                summary + f"<p>This payment is {html.escape(checkout.status.lower())}.</p>",
-            )
-        buttons = (
-            _button(checkout.ref, "success", "Pay (success)")
-            + _button(checkout.ref, "failure", "Decline (failure)")
-            + _button(checkout.ref, "3ds", "Pay with 3-D Secure")
-        )
-        return _page("Payment", summary + buttons)
-
-    async def three_ds_page(request: Request) -> Response:
-        checkout = checkout_or_404(request)
-        if checkout is None:
-            return _page("Payment not found", "<p>This payment link is unknown.</p>")
-        summary = f"<p class='amount'>{_money(checkout.amount, checkout.currency)}</p>"
-        if checkout.status != "ACTION_REQUIRED":
-            return _page(
-                "3-D Secure",
-                summary + f"<p>This payment is {html.escape(checkout.status.lower())}.</p>",
-            )
-        buttons = _button(checkout.ref, "3ds_confirm", "Confirm") + _button(
-            checkout.ref, "3ds_cancel", "Cancel"
-        )
-        return _page(
-            "3-D Secure", summary + "<p>Confirm this payment with your bank.</p>" + buttons
-        )
-
-    async def complete(request: Request) -> Response:
-        checkout = checkout_or_404(request)
-        if checkout is None:
-            return _error(404, "no such checkout")
-        if "json" in request.headers.get("content-type", ""):
-            try:
-                doc = await request.json()
-            except ValueError:
-                return _error(400, "body must be JSON")
-            outcome = doc.get("outcome") if isinstance(doc, dict) else None
-        else:
-            outcome = (await request.form()).get("outcome")
-        if outcome not in TRANSITIONS:
-            return _error(400, f"outcome must be one of {', '.join(TRANSITIONS)}")
-        required, new_status, reason = TRANSITIONS[outcome]
-        if checkout.status != required:
-            return _error(409, f"checkout is {checkout.status}, {outcome} needs {required}")
-        checkout.status = new_status
-        checkout.failure_reason = reason
-        log.info("checkout %s", outcome, extra={"ref": checkout.ref, "status": new_status})
-        provider.emit(checkout)
-        if new_status == "ACTION_REQUIRED":
-            return RedirectResponse(f"/pay/{checkout.ref}/3ds", status_code=303)
-        return RedirectResponse(checkout.return_url, status_code=303)
-
-    async def replay(request: Request) -> Response:
-        checkout = checkout_or_404(request)
-        if checkout is None:
-            return _error(404, "no such checkout")
-        if not checkout.webhooks:
-            return _error(409, "no webhook sent yet")
-        webhook = checkout.webhooks[-1]
-        provider.deliver(webhook)
-        log.info("webhook replayed", extra={"ref": checkout.ref, "event_id": webhook.event_id})
-        return JSONResponse({"replayed": webhook.event_id}, status_code=202)
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await provider.close()
 
-    app = Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/v1/checkouts", create_checkout, methods=["POST"]),
-            Route("/v1/checkouts/{ref}", get_checkout, methods=["GET"]),
-            Route("/pay/{ref}", pay_page, methods=["GET"]),
-            Route("/pay/{ref}/3ds", three_ds_page, methods=["GET"]),
-            Route("/pay/{ref}/complete", complete, methods=["POST"]),
-            Route("/pay/{ref}/replay", replay, methods=["POST"]),
-        ],
-        lifespan=lifespan,
-    )
+    app = Starlette(routes=ROUTES, lifespan=lifespan)
     app.state.provider = provider
     return app
 
