@@ -22,6 +22,7 @@ from gateway import docs
 from gateway.auth import EdgeAuth
 from gateway.backends import FORWARDED_HEADERS, Backends, clean_metadata
 from gateway.errors import HttpError, error_response, grpc_error_response
+from gateway.json_body import check_media_type
 from gateway.middleware import GatewayMiddleware
 from gateway.openapi import build_openapi
 from gateway.ratelimit import RouteRateLimiter
@@ -137,6 +138,8 @@ async def _read_body(request: Request, route: Route) -> RawBody:
         fields = tuple((k, v) for k, v in form.multi_items() if isinstance(v, str))
         data = await upload.read()
         return RawBody(data, upload.content_type or "application/octet-stream", fields)
+    if not takes_raw_body(route):
+        check_media_type(content_type)
     return RawBody(await request.body(), content_type.split(";")[0].strip() or content_type)
 
 

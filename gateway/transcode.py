@@ -4,7 +4,6 @@ fields the body does not carry. Responses use the proto3 JSON mapping."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from google.protobuf.message import Message
 from starlette.responses import JSONResponse, Response
 
 from gateway.errors import HttpError, bad_request
+from gateway.json_body import decode_json
 from gateway.routes import Route
 
 HTTP_BODY = httpbody_pb2.HttpBody.DESCRIPTOR.full_name
@@ -106,12 +106,7 @@ def _apply_body(route: Route, request: Message, body: RawBody) -> None:
         return
     if not body.data.strip():
         return  # an absent body is an empty message
-    try:
-        document = json.loads(body.data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HttpError(
-            400, f"the request body is not valid JSON: {exc}", reason="INVALID_JSON"
-        ) from None
+    document = decode_json(body.data)
     field = body_field(route)
     if field is not None:
         document = {field.name: document}
