@@ -1,5 +1,6 @@
-"""The one server interceptor: trace span, token + declared policy check,
-idempotency, and domain-error mapping for every unary RPC of the suite."""
+"""The one server interceptor: trace span, token + declared policy check, the
+checks every request gets (control characters, enum values), idempotency, and
+domain-error mapping for every unary RPC of the suite."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from portal_runtime.error_mapping import internal_status, to_status
 from portal_runtime.errors import DomainError
 from portal_runtime.idempotency import run_idempotent
 from portal_runtime.policy import policy_for_path
+from portal_runtime.request_checks import check_request
 from portal_runtime.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class PortalInterceptor(grpc.aio.ServerInterceptor):
                 try:
                     principal = authorize(policy, metadata, self.verifier)
                     bind_call(principal, metadata)
+                    check_request(request)
                     key = metadata.get("idempotency-key", "")
                     if policy.idempotent and key:
                         scope = f"{method}|{principal.user_id if principal else '-'}|" + (
