@@ -14,6 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from gateway.routes import Route
 from gateway.settings import GatewaySettings
 from gateway.transcode import message_class
+from portal_runtime.error_mapping import METADATA_SIZE_OPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ CHANNEL_OPTIONS = (
     ("grpc.max_receive_message_length", 32 * 1024 * 1024),
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
+    # Errors listing many field violations carry them in a trailer larger than
+    # gRPC's default limit (portal_runtime.error_mapping keeps within this).
+    *METADATA_SIZE_OPTIONS,
 )
 
 

@@ -27,6 +27,7 @@ from portal_runtime.bus import Bus
 from portal_runtime.config import ServiceSettings, load_settings
 from portal_runtime.consumer import EventConsumer, Handler
 from portal_runtime.db import Database
+from portal_runtime.error_mapping import METADATA_SIZE_OPTIONS
 from portal_runtime.idempotency import purge_expired
 from portal_runtime.interceptor import PortalInterceptor
 from portal_runtime.logs import configure_logging
@@ -122,6 +123,7 @@ class ServiceApp:
             options=[
                 ("grpc.max_receive_message_length", max_bytes),
                 ("grpc.max_send_message_length", max_bytes),
+                *METADATA_SIZE_OPTIONS,
             ],
         )
         names = [reflection.SERVICE_NAME, health.SERVICE_NAME]

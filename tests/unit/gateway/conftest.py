@@ -19,6 +19,8 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from portal.identity.v1 import identity_pb2, identity_pb2_grpc
 from portal.notifications.v1 import notifications_pb2, notifications_pb2_grpc
+from portal_runtime.error_mapping import to_status
+from portal_runtime.errors import FieldViolation, InvalidArgument
 from portal_runtime.tokens import TokenIssuer, generate_keypair
 
 
@@ -40,6 +42,16 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
 
     async def Login(self, request, context):
         self.calls.record("Login", request, context)
+        if request.password.startswith("many:"):
+            # As a service refusing a file with that many bad lines would.
+            count = int(request.password.removeprefix("many:"))
+            error = InvalidArgument.for_fields(
+                [
+                    FieldViolation(f"line {n}: email", "is not a valid e-mail address")
+                    for n in range(2, count + 2)
+                ]
+            )
+            await context.abort_with_status(to_status(error))
         if request.password == "bad":
             bad = error_details_pb2.BadRequest(
                 field_violations=[

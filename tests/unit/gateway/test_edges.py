@@ -190,3 +190,24 @@ async def test_docs_page_served_locally(client: httpx.AsyncClient) -> None:
     script = await client.get("/docs/static/swagger-ui-bundle.js")
     assert script.status_code == 200
     assert len(script.content) > 100_000
+
+
+@pytest.mark.parametrize("count", [300, 3_000, 100_000])
+async def test_many_field_violations_are_a_400_listing_them(
+    client: httpx.AsyncClient, count: int
+) -> None:
+    answer = await client.post("/v1/auth/login", json={"login": "a", "password": f"many:{count}"})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT"
+    [info] = [d for d in error["details"] if d["@type"].endswith("ErrorInfo")]
+    [bad] = [d for d in error["details"] if d["@type"].endswith("BadRequest")]
+    listed = bad["fieldViolations"]
+    assert listed[0] == {"field": "line 2: email", "description": "is not a valid e-mail address"}
+    assert len(listed) == min(count, 1_000)
+    assert [v["field"] for v in listed] == [f"line {n}: email" for n in range(2, len(listed) + 2)]
+    if count > 1_000:
+        assert info["metadata"] == {"violationsTotal": str(count), "violationsListed": "1000"}
+        assert error["message"].startswith(f"{count} problems, the first 1000 listed")
+    else:
+        assert "violationsTotal" not in info.get("metadata", {})
