@@ -15,6 +15,7 @@ from pathlib import Path
 
 from deploy.local import seed
 from deploy.local.suite import Suite
+from deploy.local.supervisor import Supervisor
 
 log = logging.getLogger("portail.run")
 
@@ -41,38 +42,59 @@ def main() -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     log.info("starting Portail (logs in %s)...", var_dir / "logs")
+    supervisor = Supervisor(
+        names=lambda: list(suite.procs),
+        poll=lambda name: suite.procs[name].poll(),
+        restart=suite.restart,
+        logs_of=lambda name: str(suite.logs_dir / f"{name}.log"),
+    )
+    code = 0
     try:
         suite.start()
+        operator = (
+            env["PORTAL_BOOTSTRAP_OPERATOR_EMAIL"],
+            env["PORTAL_BOOTSTRAP_OPERATOR_PASSWORD"],
+        )
         marker = var_dir / ".seeded"
         if not marker.exists():
             log.info("loading demo data...")
-            seed.seed(suite.gateway_url)
+            seed.seed(suite.gateway_url, *operator)
             marker.touch()
-        _banner(suite)
+        _banner(suite, demo_operator=operator == (seed.OPERATOR_EMAIL, seed.OPERATOR_PASSWORD))
         while not stopping:
-            for name, proc in suite.procs.items():
-                if proc.poll() is not None:
-                    log.error(
-                        "%s exited (%s); stopping. See %s",
-                        name,
-                        proc.returncode,
-                        suite.logs_dir / f"{name}.log",
-                    )
-                    stopping = True
+            if supervisor.check() is not None:
+                code = 1
+                break
             time.sleep(0.5)
+    except seed.SeedError as exc:
+        log.error("%s", exc)
+        code = 1
     finally:
         log.info("stopping...")
         suite.stop()
-    return 0
+    return code
 
 
-def _banner(suite: Suite) -> None:
+def _banner(suite: Suite, *, demo_operator: bool) -> None:
+    """Where to go, and only the logins that work now (each is tried)."""
     url = suite.gateway_url
-    operator = (
-        f"{suite.env['PORTAL_BOOTSTRAP_OPERATOR_EMAIL']} / "
-        f"{suite.env['PORTAL_BOOTSTRAP_OPERATOR_PASSWORD']}"
-    )
-    manager = f"{seed.MANAGER_EMAIL} / {seed.MANAGER_PASSWORD}"
+    email = suite.env["PORTAL_BOOTSTRAP_OPERATOR_EMAIL"]
+    password = suite.env["PORTAL_BOOTSTRAP_OPERATOR_PASSWORD"]
+    # A configured operator's password is the operator's secret: not echoed.
+    operator = f"{email} / {password if demo_operator else '(the password you configured)'}"
+    logins: list[str] = []
+    if seed.can_log_in(url, seed.MANAGER_EMAIL, seed.MANAGER_PASSWORD):
+        logins += [
+            f"  customer manager  {seed.MANAGER_EMAIL} / {seed.MANAGER_PASSWORD}",
+            f"                    (or client number {seed.DEMO_ACCOUNT['clientNumber']})",
+        ]
+    if seed.can_log_in(url, email, password):
+        logins.append(f"  operator          {operator}")
+    else:
+        logins.append(
+            f"  (the operator {email} cannot log in: an operator already existed in "
+            f"{suite.var_dir}; use its login, or `make clean` to start afresh)"
+        )
     pending = seed.PENDING_ACCOUNT
     lines = [
         "",
@@ -87,9 +109,7 @@ def _banner(suite: Suite) -> None:
             else []
         ),
         f"Demo logins (POST {url}/v1/auth/login):",
-        f"  customer manager  {manager}",
-        f"                    (or client number {seed.DEMO_ACCOUNT['clientNumber']})",
-        f"  operator          {operator}",
+        *logins,
         f"  activate one yourself: client number {pending['clientNumber']}, "
         f"contract {pending['contractNumber']} (see README)",
         "Ctrl-C stops everything.",

@@ -40,6 +40,17 @@ DEMO_ORDER_FILE = (
 ).encode()
 
 
+class SeedError(Exception):
+    """The demo data cannot be loaded (said plainly, without a traceback)."""
+
+
+def can_log_in(base_url: str, login_name: str, password: str) -> bool:
+    answer = httpx.post(
+        f"{base_url}/v1/auth/login", json={"login": login_name, "password": password}, timeout=30
+    )
+    return answer.status_code == 200
+
+
 def login(client: httpx.Client, login_name: str, password: str) -> str:
     answer = client.post("/v1/auth/login", json={"login": login_name, "password": password})
     answer.raise_for_status()
@@ -65,9 +76,21 @@ def wait_for_link(
     raise TimeoutError(f"no {template} e-mail to {recipient} after {timeout}s")
 
 
-def seed(base_url: str) -> None:
+def seed(
+    base_url: str, operator_email: str = OPERATOR_EMAIL, operator_password: str = OPERATOR_PASSWORD
+) -> None:
+    """Loads the demo data as the operator the suite was started with."""
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        operator = login(client, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+        answer = client.post(
+            "/v1/auth/login", json={"login": operator_email, "password": operator_password}
+        )
+        if answer.status_code != 200:
+            raise SeedError(
+                f"cannot load the demo data: the operator {operator_email} cannot log in "
+                f"({answer.status_code}); an operator created earlier in this var folder "
+                "is kept: use its login, or `make clean` to start afresh"
+            )
+        operator = answer.json()["accessToken"]
         auth = {"Authorization": f"Bearer {operator}"}
         for account in (DEMO_ACCOUNT, PENDING_ACCOUNT):
             answer = client.post("/v1/admin/accounts", json=account, headers=auth)

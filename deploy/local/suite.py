@@ -40,6 +40,7 @@ class Suite:
         self.random_ports = random_ports
         self.nats: NatsServer | None = None
         self.procs: dict[str, subprocess.Popen] = {}
+        self.modules: dict[str, str] = {}  # process name -> the module it runs
         self.env: dict[str, str] = {}
         self.logs_dir = self.var_dir / "logs"
 
@@ -109,6 +110,7 @@ class Suite:
         return self
 
     def _spawn(self, name: str, module: str) -> None:
+        self.modules[name] = module
         log = open(self.logs_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[name] = subprocess.Popen(  # noqa: S603 - our own modules
             [sys.executable, "-m", module],
@@ -120,6 +122,10 @@ class Suite:
             # stops everything in order (gateway, services, NATS last).
             start_new_session=True,
         )
+
+    def restart(self, name: str) -> None:
+        """Starts an exited process again, as it was first started."""
+        self._spawn(name, self.modules[name])
 
     def start_service(self, name: str) -> None:
         self._spawn(name, f"services.{name}")

@@ -57,7 +57,9 @@ def _pay_the_demo_order_by_card(base: str, token: str, order: dict) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
+def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
+    """`make run`'s launcher on free ports; (its process, the gateway's address)
+    once it printed its banner."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
     gateway = f"127.0.0.1:{free_port()}"
@@ -65,6 +67,7 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
     for name in SERVICES:
         env[f"PORTAL_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
     env["PORTAL_PAYMENT_PROVIDER_ADDR"] = f"127.0.0.1:{free_port()}"
+    env.update(extra_env)
     out = open(tmp_path / "run.out", "w+b")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "deploy.local.run"],
@@ -73,12 +76,28 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
         stdout=out,
         stderr=subprocess.STDOUT,
     )
+    deadline = time.monotonic() + 120
+    while b"Portail is running" not in (tmp_path / "run.out").read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError((tmp_path / "run.out").read_text())
+        time.sleep(0.2)
+    return proc, gateway
+
+
+def _ctrl_c(proc: subprocess.Popen, tmp_path: Path) -> None:
+    proc.send_signal(signal.SIGINT)
     try:
-        deadline = time.monotonic() + 120
-        while b"Portail is running" not in (tmp_path / "run.out").read_bytes():
-            assert proc.poll() is None, (tmp_path / "run.out").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "run.out").read_text()
-            time.sleep(0.2)
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    assert code == 0, (tmp_path / "run.out").read_text()
+
+
+def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
+    proc, gateway = _make_run(tmp_path)
+    try:
         banner = (tmp_path / "run.out").read_text()
         assert f"http://{gateway}" in banner
         assert seed.MANAGER_EMAIL in banner and seed.OPERATOR_EMAIL in banner
@@ -104,16 +123,55 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
         mails = list((tmp_path / "var" / "mailbox").glob("*.eml"))
         assert mails, "the mailbox folder holds the e-mails sent"
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert code == 0, (tmp_path / "run.out").read_text()
+        _ctrl_c(proc, tmp_path)
     # Every child is gone: nothing listens on the gateway port any more.
     try:
         httpx.get(f"http://{gateway}/healthz", timeout=1)
         raise AssertionError("the gateway still answers after Ctrl-C")
     except httpx.TransportError:
         pass
+
+
+def test_make_run_seeds_as_the_configured_operator_and_restarts_a_crashed_service(
+    tmp_path: Path,
+):
+    email, password = "chief@operator.example", "Configured-Operator-Pass-1"
+    proc, gateway = _make_run(
+        tmp_path,
+        PORTAL_BOOTSTRAP_OPERATOR_EMAIL=email,
+        PORTAL_BOOTSTRAP_OPERATOR_PASSWORD=password,
+    )
+    base = f"http://{gateway}"
+    try:
+        banner = (tmp_path / "run.out").read_text()
+        assert f"operator          {email} / (the password you configured)" in banner
+        assert seed.OPERATOR_EMAIL not in banner and password not in banner
+        assert seed.MANAGER_EMAIL in banner
+        manager = httpx.post(
+            f"{base}/v1/auth/login",
+            json={"login": seed.MANAGER_EMAIL, "password": seed.MANAGER_PASSWORD},
+        )
+        assert manager.status_code == 200, manager.text  # the demo data loaded
+        auth = {"Authorization": f"Bearer {manager.json()['accessToken']}"}
+
+        # A service dies: the launcher starts it again, the rest keeps running.
+        [pid] = subprocess.run(
+            ["pgrep", "-P", str(proc.pid), "-f", "services.ordering"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        os.kill(int(pid), signal.SIGKILL)
+        _wait(lambda: b"ordering exited" in (tmp_path / "run.out").read_bytes(), "the crash logged")
+        orders = _wait(
+            lambda: (
+                (answer := httpx.get(f"{base}/v1/orders", headers=auth)).status_code == 200
+                and answer
+            ),
+            "ordering answering again",
+        )
+        assert len(orders.json()["orders"]) == 1
+        assert proc.poll() is None
+        assert b"restarting ordering" in (tmp_path / "run.out").read_bytes()
+    finally:
+        _ctrl_c(proc, tmp_path)
