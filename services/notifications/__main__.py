@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, tzinfo
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from portal.notifications.v1 import notifications_pb2_grpc
+from portal_runtime.clock import utcnow
 from portal_runtime.config import ServiceSettings
 from portal_runtime.db import Database
 from portal_runtime.server import ServiceApp, main
 from services.notifications.api import NotificationsAdminApi
 from services.notifications.delivery import DeliveryWorker
-from services.notifications.domain import DEFAULT_SUPPORT_EMAIL, DEFAULT_WEB_URL, LinkBuilder
+from services.notifications.domain.contacts import DEFAULT_SUPPORT_EMAIL, support_contact
+from services.notifications.domain.links import DEFAULT_WEB_URL, LinkBuilder
 from services.notifications.handlers import NotificationHandlers
 from services.notifications.mailers import DEFAULT_SENDER, Mailer, mailer_from_settings
 from services.notifications.rendering import Renderer
+from services.notifications.store import Repository
+from services.notifications.usecases.common import Deps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = "portal.notifications.v1.NotificationsAdminService"
@@ -29,6 +34,20 @@ def _timezone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except Exception:  # no tz database: dates in UTC
         return UTC
+
+
+def build_deps(
+    settings: ServiceSettings, db: Database, *, clock: Callable[[], datetime] = utcnow
+) -> Deps:
+    return Deps(
+        db=db,
+        repo=Repository(),
+        renderer=Renderer(),
+        links=LinkBuilder(settings.get("WEB_URL", DEFAULT_WEB_URL)),
+        support=support_contact(settings.get("SUPPORT_EMAIL") or DEFAULT_SUPPORT_EMAIL),
+        timezone=_timezone(settings.get("MAIL_TIMEZONE", "Europe/Paris")),
+        clock=clock,
+    )
 
 
 def bootstrap(
@@ -53,22 +72,17 @@ def bootstrap(
         poll_seconds=settings.get_float("NOTIFICATIONS_POLL_SECONDS", 1.0),
         batch_size=settings.get_int("NOTIFICATIONS_BATCH_SIZE", 20),
     )
-    handlers = NotificationHandlers(
-        renderer=Renderer(),
-        links=LinkBuilder(settings.get("WEB_URL", DEFAULT_WEB_URL)),
-        timezone=_timezone(settings.get("MAIL_TIMEZONE", "Europe/Paris")),
-        support_email=settings.get("SUPPORT_EMAIL") or DEFAULT_SUPPORT_EMAIL,
-    )
+    deps = build_deps(settings, db)
     app.add_servicer(
         notifications_pb2_grpc.add_NotificationsAdminServiceServicer_to_server,
-        NotificationsAdminApi(db),
+        NotificationsAdminApi(deps),
         SERVICE_NAME,
     )
     app.add_operations(
         notifications_pb2_grpc.add_NotificationsOperationsServiceServicer_to_server,
         "portal.notifications.v1.NotificationsOperationsService",
     )
-    app.subscribe(handlers.subscriptions())
+    app.subscribe(NotificationHandlers(deps).subscriptions())
     app.add_task(worker.run)
     app.delivery = worker  # type: ignore[attr-defined]  # tests wake it / run a pass
     return app

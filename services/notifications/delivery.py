@@ -2,9 +2,10 @@
 schedules retries with backoff until the message is SENT or FAILED.
 
 Safe with several replicas: each batch is claimed with a lease (see
-`MessageRepository.claim_due`) in its own short transaction, sent outside any
-transaction, then the outcome is written. A replica that dies mid-batch leaves
-leases that expire, and the messages are sent again (at least once)."""
+`MessageRepository.claim_due` in store/messages.py) in its own short
+transaction, sent outside any transaction, then the outcome is written. A
+replica that dies mid-batch leaves leases that expire, and the messages are
+sent again (at least once)."""
 
 from __future__ import annotations
 
@@ -12,23 +13,35 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.clock import utcnow
 from portal_runtime.db import Database
-from services.notifications.domain import Message, RetryPolicy, Status
+from services.notifications.domain.messages import Message, Status
+from services.notifications.domain.retry import RetryPolicy
 from services.notifications.mailers import (
     DEFAULT_SENDER,
     Mailer,
     PermanentDeliveryError,
     build_email,
 )
-from services.notifications.store import MESSAGES_DIRTY, MessageRepository
+from services.notifications.store import MessageRepository
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# Set on a session that stored a message: the delivery loop wakes after commit
+# (before it, the loop could not see the row yet).
+_MESSAGES_QUEUED = "portal_notifications_dirty"
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Tells every delivery loop on this database to look for due messages as
+    soon as `session` commits, rather than at its next poll."""
+    session.info[_MESSAGES_QUEUED] = True
 
 
 class DeliveryWorker:
@@ -43,9 +56,10 @@ class DeliveryWorker:
         batch_size: int = 20,
         lease: timedelta = timedelta(minutes=5),
         send_timeout_seconds: float = 120.0,
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utcnow,
     ) -> None:
         self.db = db
+        self.messages = MessageRepository()
         self.mailer = mailer
         self.sender = sender
         self.policy = policy or RetryPolicy()
@@ -62,7 +76,7 @@ class DeliveryWorker:
         self._wake.set()
 
     def _after_commit(self, session: AsyncSession) -> None:
-        if session.info.pop(MESSAGES_DIRTY, False):
+        if session.info.pop(_MESSAGES_QUEUED, False):
             self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,13 +113,13 @@ class DeliveryWorker:
         claim = uuid.uuid4().hex
         now = self.clock()
         async with self.db.transaction() as session:
-            batch = await MessageRepository(session).claim_due(
-                claim=claim, now=now, lease_until=now + self.lease, limit=self.batch_size
+            batch = await self.messages.claim_due(
+                session, claim=claim, now=now, lease_until=now + self.lease, limit=self.batch_size
             )
         for done, message in enumerate(batch):
             if stop is not None and stop.is_set():
                 async with self.db.transaction() as session:
-                    await MessageRepository(session).release(claim)
+                    await self.messages.release(session, claim)
                 return done
             await self._deliver(message, claim)
         return len(batch)
@@ -124,7 +138,7 @@ class DeliveryWorker:
         else:
             outcome = message.sent(self.clock())
         async with self.db.transaction() as session:
-            saved = await MessageRepository(session).save_delivery(outcome, claim=claim)
+            saved = await self.messages.save_delivery(session, outcome, claim=claim)
         if not saved:
             log.warning("message %s: lease lost before its outcome was saved", message.id)
         elif outcome.status is Status.SENT:

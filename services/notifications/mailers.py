@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from portal_runtime.config import ServiceSettings
-from services.notifications.domain import Message
+from services.notifications.domain.messages import Message
 
 log = logging.getLogger(__name__)
 

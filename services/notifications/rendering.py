@@ -11,7 +11,8 @@ from typing import Any
 
 import jinja2
 
-from services.notifications.domain import DEFAULT_LANGUAGE, Content, normalise_language
+from services.notifications.domain.messages import Content
+from services.notifications.domain.wording import DEFAULT_LANGUAGE, normalise_language
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 

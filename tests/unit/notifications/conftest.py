@@ -9,9 +9,10 @@ import pytest
 
 from portal_runtime.db import Database
 from services.notifications.__main__ import MIGRATIONS
-from services.notifications.domain import LinkBuilder
+from services.notifications.domain.links import LinkBuilder
 from services.notifications.handlers import NotificationHandlers
 from services.notifications.rendering import Renderer
+from services.notifications.usecases.common import Deps
 from tests.support.databases import database_kinds, database_url, drop_postgres_database
 
 WEB = "https://portail.example"
@@ -58,8 +59,13 @@ def renderer() -> Renderer:
 
 
 @pytest.fixture
-def handlers(renderer: Renderer, clock: Clock) -> NotificationHandlers:
-    return NotificationHandlers(renderer=renderer, links=LinkBuilder(WEB), clock=clock)
+def deps(db: Database, renderer: Renderer, clock: Clock) -> Deps:
+    return Deps(db=db, renderer=renderer, links=LinkBuilder(WEB), clock=clock)
+
+
+@pytest.fixture
+def handlers(deps: Deps) -> NotificationHandlers:
+    return NotificationHandlers(deps)
 
 
 @pytest.fixture(params=database_kinds())

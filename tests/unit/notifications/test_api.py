@@ -24,6 +24,7 @@ from portal_runtime.tokens import TokenIssuer, TokenVerifier
 from services.notifications.__main__ import bootstrap
 from services.notifications.api import NotificationsAdminApi
 from services.notifications.handlers import NotificationHandlers
+from services.notifications.usecases.common import Deps
 
 from .conftest import WEB, Clock, RecordingMailer
 from .test_handlers_delivery import _ts, activation
@@ -39,10 +40,10 @@ async def _seed(db: Database, handlers: NotificationHandlers, clock: Clock, coun
 
 
 async def test_list_messages_newest_first_paginated_case_insensitive(
-    db: Database, handlers: NotificationHandlers, clock: Clock
+    db: Database, deps: Deps, handlers: NotificationHandlers, clock: Clock
 ) -> None:
     await _seed(db, handlers, clock, 5)
-    api = NotificationsAdminApi(db)
+    api = NotificationsAdminApi(deps)
     first = await api.ListMessages(
         pb.ListMessagesRequest(recipient=" JEAN.dupont@example.fr ", page_size=2)
     )
@@ -73,7 +74,7 @@ async def test_list_messages_newest_first_paginated_case_insensitive(
 
 
 async def test_an_older_event_processed_late_sorts_below(
-    db: Database, handlers: NotificationHandlers, clock: Clock
+    db: Database, deps: Deps, handlers: NotificationHandlers, clock: Clock
 ) -> None:
     newer, older = activation(clock, "new"), activation(clock, "old")
     older.occurred_at.CopyFrom(_ts(clock.now - timedelta(minutes=5)))
@@ -81,18 +82,18 @@ async def test_an_older_event_processed_late_sorts_below(
         async with db.transaction() as session:
             await handlers.on_activation_requested(session, event)
         clock.advance(timedelta(seconds=1))
-    found = await NotificationsAdminApi(db).ListMessages(
+    found = await NotificationsAdminApi(deps).ListMessages(
         pb.ListMessagesRequest(recipient="jean.dupont@example.fr")
     )
     assert [m.event_id for m in found.messages] == ["new", "old"]
 
 
-async def test_recipient_is_required(db: Database) -> None:
+async def test_recipient_is_required(deps: Deps) -> None:
     with pytest.raises(InvalidArgument) as info:
-        await NotificationsAdminApi(db).ListMessages(pb.ListMessagesRequest(recipient="  "))
+        await NotificationsAdminApi(deps).ListMessages(pb.ListMessagesRequest(recipient="  "))
     assert [v.field for v in info.value.violations] == ["recipient"]
     with pytest.raises(InvalidArgument) as info:
-        await NotificationsAdminApi(db).ListMessages(
+        await NotificationsAdminApi(deps).ListMessages(
             pb.ListMessagesRequest(recipient="a@b.fr", page_size=-1)
         )
     assert [v.field for v in info.value.violations] == ["pageSize"]

@@ -7,6 +7,7 @@ account's language (support in French)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -17,17 +18,17 @@ from portal.common.v1 import types_pb2
 from portal.identity.v1 import events_pb2
 from portal_runtime.db import Database
 from portal_runtime.errors import FailedPrecondition, InvalidArgument
-from services.notifications.domain import (
-    DEFAULT_SUPPORT_EMAIL,
-    LinkBuilder,
+from services.notifications.domain.contacts import DEFAULT_SUPPORT_EMAIL, support_contact
+from services.notifications.domain.links import LinkBuilder
+from services.notifications.domain.wording import (
     describe_claim_reason,
     describe_claim_status,
     describe_date,
     describe_document_type,
 )
 from services.notifications.handlers import NotificationHandlers
-from services.notifications.rendering import Renderer
 from services.notifications.store import MessageRepository
+from services.notifications.usecases.common import Deps
 
 from .conftest import WEB, Clock
 
@@ -105,7 +106,7 @@ async def _handle(db: Database, handler, event) -> None:  # type: ignore[no-unty
 
 async def _messages(db: Database, recipient: str):  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        return await MessageRepository(session).list_for_recipient(recipient, offset=0, limit=100)
+        return await MessageRepository().list_for_recipient(session, recipient, offset=0, limit=100)
 
 
 def test_billing_codes_in_words() -> None:
@@ -128,9 +129,9 @@ def test_billing_links() -> None:
         links.document("")
 
 
-def test_a_bad_support_address_is_refused(renderer: Renderer) -> None:
+def test_a_bad_support_address_is_refused() -> None:
     with pytest.raises(InvalidArgument):
-        NotificationHandlers(renderer=renderer, links=LinkBuilder(WEB), support_email="nope")
+        support_contact("nope")
 
 
 @pytest.mark.parametrize(
@@ -215,11 +216,9 @@ async def test_claim_opened_acknowledges_and_tells_support(
 
 
 async def test_claim_notice_goes_to_the_configured_support_mailbox(
-    db: Database, renderer: Renderer, clock: Clock
+    db: Database, deps: Deps, clock: Clock
 ) -> None:
-    handlers = NotificationHandlers(
-        renderer=renderer, links=LinkBuilder(WEB), clock=clock, support_email="Help@Portail.FR"
-    )
+    handlers = NotificationHandlers(replace(deps, support=support_contact("Help@Portail.FR")))
     await _handle(db, handlers.on_account_updated, account_updated(clock))
     await _handle(db, handlers.on_claim_opened, claim_opened(clock))
     assert [m.template for m in await _messages(db, MANAGER)] == ["claim_opened"]

@@ -10,7 +10,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from portal.identity.v1 import events_pb2
 from portal_runtime.db import Database
 from services.notifications.delivery import DeliveryWorker
-from services.notifications.domain import RetryPolicy, Status
+from services.notifications.domain.messages import Status
+from services.notifications.domain.retry import RetryPolicy
 from services.notifications.handlers import NotificationHandlers
 from services.notifications.mailers import PermanentDeliveryError
 from services.notifications.store import MessageRepository
@@ -49,7 +50,7 @@ async def _store(db: Database, handler, event) -> None:  # type: ignore[no-untyp
 
 async def _messages(db: Database, recipient: str = "jean.dupont@example.fr"):  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        return await MessageRepository(session).list_for_recipient(recipient, offset=0, limit=100)
+        return await MessageRepository().list_for_recipient(session, recipient, offset=0, limit=100)
 
 
 async def test_a_redelivered_event_stores_one_message(
@@ -222,8 +223,12 @@ async def test_expired_lease_is_taken_over(
 ) -> None:
     await _store(db, handlers.on_activation_requested, activation(clock))
     async with db.transaction() as session:  # a replica claims it, then dies
-        claimed = await MessageRepository(session).claim_due(
-            claim="dead", now=clock.now, lease_until=clock.now + timedelta(minutes=5), limit=10
+        claimed = await MessageRepository().claim_due(
+            session,
+            claim="dead",
+            now=clock.now,
+            lease_until=clock.now + timedelta(minutes=5),
+            limit=10,
         )
     assert len(claimed) == 1
     mailer = RecordingMailer()
@@ -274,4 +279,4 @@ async def test_stopping_mid_batch_releases_the_rest(
     later = RecordingMailer()
     assert await _worker(db, later, clock).deliver_due() == 2  # no lease to wait for
     async with db.transaction() as session:
-        assert await MessageRepository(session).count_by_status() == {"SENT": 3}
+        assert await MessageRepository().count_by_status(session) == {"SENT": 3}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal_runtime.config import load_settings
-from services.notifications.domain import Content, Message
+from services.notifications.domain.messages import Content, Message
 from services.notifications.mailers import (
     MailboxMailer,
     PermanentDeliveryError,

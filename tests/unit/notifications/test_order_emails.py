@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from portal.common.v1 import types_pb2
 from portal.identity.v1 import events_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
-
 from portal_runtime.db import Database
 from portal_runtime.errors import FailedPrecondition
 from portal_runtime.money import format_euros
@@ -85,12 +85,12 @@ async def _handle(db: Database, handler, event) -> None:  # type: ignore[no-unty
 
 async def _messages(db: Database, recipient: str):  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        return await MessageRepository(session).list_for_recipient(recipient, offset=0, limit=100)
+        return await MessageRepository().list_for_recipient(session, recipient, offset=0, limit=100)
 
 
 async def _contacts(db: Database):  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        return await ContactsRepository(session).get("ent-1")
+        return await ContactsRepository().get(session, "ent-1")
 
 
 def test_amounts_in_euros() -> None:

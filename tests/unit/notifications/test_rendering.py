@@ -5,7 +5,7 @@ import html
 import jinja2
 import pytest
 
-from services.notifications.domain import Template
+from services.notifications.domain.messages import Template
 from services.notifications.rendering import Renderer
 
 LINK = "https://portail.example/activate?token=tok&x=1"

@@ -1,0 +1,121 @@
+"""The words e-mails are written with: languages, how long a link stays valid,
+dates and moments, and billing's codes in words (French and English)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from .times import utc
+
+DEFAULT_LANGUAGE = "fr"
+LANGUAGES = ("fr", "en")
+
+
+def normalise_language(raw: str | None) -> str:
+    """'en', 'EN', 'en-GB', 'en_US' -> 'en'; anything unknown or empty -> 'fr'."""
+    if not raw:
+        return DEFAULT_LANGUAGE
+    primary = raw.strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _english(language: str) -> bool:
+    return normalise_language(language) == "en"
+
+
+def describe_validity(duration: timedelta, language: str) -> str:
+    """A human phrase for how long a link stays valid: '48 heures', '30 days', '1 hour'.
+
+    Whole days from 3 days up (and exact multiples of 24 h beyond 2 days);
+    hours below that; minutes below one hour."""
+    seconds = max(round(duration.total_seconds() / 60) * 60, 60)
+    en = _english(language)
+    if seconds >= 3 * 86400 and seconds % 86400 < 3600:
+        count, unit = round(seconds / 86400), ("day", "days") if en else ("jour", "jours")
+    elif seconds >= 3600:
+        count, unit = round(seconds / 3600), ("hour", "hours") if en else ("heure", "heures")
+    else:
+        count, unit = round(seconds / 60), ("minute", "minutes")  # same in both
+    return f"{count} {unit[0] if count == 1 else unit[1]}"
+
+
+_MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def describe_moment(moment: datetime, language: str, tz: tzinfo = UTC) -> str:
+    """'23/11/2025 à 16:05 (UTC)' / '23 November 2025 at 16:05 (UTC)'."""
+    local = (utc(moment) or moment).astimezone(tz)
+    zone = local.tzname() or "UTC"
+    if _english(language):
+        day = f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}"
+        return f"{day} at {local:%H:%M} ({zone})"
+    return f"{local:%d/%m/%Y} à {local:%H:%M} ({zone})"
+
+
+def describe_date(iso_date: str, language: str) -> str:
+    """'2026-04-15' -> '15/04/2026' (fr) / '15 April 2026' (en); '' stays ''
+    and anything unparsable is shown as given."""
+    raw = (iso_date or "").strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if _english(language):
+        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day:%d/%m/%Y}"
+
+
+# Billing's codes in words (fr, en); an unknown code is shown as it came.
+_DOCUMENT_TYPES = {
+    "INVOICE": ("facture", "invoice"),
+    "CREDIT_NOTE": ("avoir", "credit note"),
+    "STATEMENT": ("relevé", "statement"),
+}
+_CLAIM_REASONS = {
+    "WRONG_AMOUNT": ("montant erroné", "wrong amount"),
+    "NOT_RECEIVED": ("prestation non reçue", "not received"),
+    "DUPLICATE": ("doublon", "duplicate"),
+    "OTHER": ("autre motif", "other"),
+}
+_CLAIM_STATUSES = {
+    "OPEN": ("ouverte", "open"),
+    "IN_PROGRESS": ("en cours de traitement", "in progress"),
+    "ACCEPTED": ("acceptée", "accepted"),
+    "REJECTED": ("refusée", "rejected"),
+}
+
+
+def _label(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
+    code = (code or "").strip().upper()
+    words = table.get(code)
+    if words is None:
+        return code
+    return words[1] if _english(language) else words[0]
+
+
+def describe_document_type(code: str, language: str) -> str:
+    """'INVOICE' -> 'facture' / 'invoice'."""
+    return _label(_DOCUMENT_TYPES, code, language)
+
+
+def describe_claim_reason(code: str, language: str) -> str:
+    """'WRONG_AMOUNT' -> 'montant erroné' / 'wrong amount'."""
+    return _label(_CLAIM_REASONS, code, language)
+
+
+def describe_claim_status(code: str, language: str) -> str:
+    """'REJECTED' -> 'refusée' / 'rejected'."""
+    return _label(_CLAIM_STATUSES, code, language)

@@ -1,0 +1,218 @@
+"""What each event's e-mail says: its template, recipient, language, links and
+the template's values, read from the event (protobuf) and, for order and
+billing e-mails, the account's contacts. Pure translation, no I/O: handlers.py
+hands the drafts to the `queue_message` use case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from portal.billing.v1 import events_pb2 as billing_events
+from portal.identity.v1 import events_pb2 as identity_events
+from portal.ordering.v1 import events_pb2 as ordering_events
+from portal_runtime.money import format_euros
+from services.notifications.domain.contacts import Contact, EntityContacts
+from services.notifications.domain.links import LinkBuilder, link_validity
+from services.notifications.domain.messages import Template
+from services.notifications.domain.wording import (
+    describe_claim_reason,
+    describe_claim_status,
+    describe_date,
+    describe_document_type,
+    describe_moment,
+    describe_validity,
+)
+from services.notifications.usecases.messages import Draft
+
+
+def when(event: Any, field: str = "occurred_at") -> datetime | None:
+    """A timestamp field of the event as an aware datetime; None when unset."""
+    return getattr(event, field).ToDatetime(tzinfo=UTC) if event.HasField(field) else None
+
+
+def _draft(
+    event: Any,
+    template: Template,
+    to: Contact,
+    language: str,
+    links: list[str],
+    context: dict[str, Any],
+) -> Draft:
+    return Draft(event.event_id, when(event), template, to, language, links, context)
+
+
+# --- identity: the person named in the event, in their language ---------------
+
+AccountEvent = (
+    identity_events.ActivationRequested
+    | identity_events.MagicLinkRequested
+    | identity_events.PasswordResetRequested
+    | identity_events.UserInvited
+    | identity_events.PasswordChanged
+)
+
+
+def _to_person(event: AccountEvent, template: Template, link: str, **context: Any) -> Draft:
+    to = Contact(event.recipient.email, event.recipient.name)
+    values = {"link": link, **context}
+    return _draft(event, template, to, event.recipient.language, [link], values)
+
+
+def _validity(event: Any, template: Template) -> str:
+    duration = link_validity(template, when(event), when(event, "expires_at"))
+    return describe_validity(duration, event.recipient.language)
+
+
+def activation(event: identity_events.ActivationRequested, links: LinkBuilder) -> Draft:
+    link = links.activation(event.token)
+    validity = _validity(event, Template.ACTIVATION)
+    return _to_person(
+        event, Template.ACTIVATION, link, client_number=event.client_number, validity=validity
+    )
+
+
+def magic_link(event: identity_events.MagicLinkRequested, links: LinkBuilder) -> Draft:
+    link = links.magic_link(event.token)
+    return _to_person(
+        event, Template.MAGIC_LINK, link, validity=_validity(event, Template.MAGIC_LINK)
+    )
+
+
+def password_reset(event: identity_events.PasswordResetRequested, links: LinkBuilder) -> Draft:
+    link = links.password_reset(event.token)
+    validity = _validity(event, Template.PASSWORD_RESET)
+    return _to_person(event, Template.PASSWORD_RESET, link, validity=validity)
+
+
+def invitation(event: identity_events.UserInvited, links: LinkBuilder) -> Draft:
+    link = links.invitation(event.token)
+    return _to_person(
+        event,
+        Template.INVITATION,
+        link,
+        entity_name=event.entity_name,
+        invited_by=event.invited_by,
+        has_token=bool(event.token),
+        validity=_validity(event, Template.INVITATION),
+    )
+
+
+def password_changed(
+    event: identity_events.PasswordChanged, links: LinkBuilder, timezone: tzinfo, now: datetime
+) -> Draft:
+    """The security notice: when (the event's time, else now) and where to ask
+    for a reset link if it was not them."""
+    changed_at = describe_moment(when(event) or now, event.recipient.language, timezone)
+    link = links.forgot_password()
+    return _to_person(event, Template.PASSWORD_CHANGED, link, changed_at=changed_at)
+
+
+# --- ordering: to the account's contacts, in the account's language -----------
+
+
+def order_submitted(
+    event: ordering_events.OrderSubmitted, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The amount in euros; for a TRANSFER what to pay where, else "payment awaited"."""
+    to = contacts.for_orders()
+    link = links.login()
+    context = {
+        "order_number": event.order_number,
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "amount": format_euros(event.amount.amount_cents, contacts.language),
+        "transfer": event.payment_method.upper() == "TRANSFER",
+        "iban": event.transfer_iban,
+        "bic": event.transfer_bic,
+        "holder": event.transfer_holder,
+        "reference": event.transfer_reference,
+        "link": link,
+    }
+    return _draft(event, Template.ORDER_SUBMITTED, to, contacts.language, [link], context)
+
+
+def order_shipped(event: ordering_events.OrderShipped, contacts: EntityContacts) -> Draft:
+    to = contacts.for_deliveries()
+    context = {
+        "order_number": event.order_number,
+        "entity_name": contacts.name,
+        "carrier": event.carrier,
+        "tracking_url": event.tracking_url,
+    }
+    links = [event.tracking_url] if event.tracking_url else []
+    return _draft(event, Template.ORDER_SHIPPED, to, contacts.language, links, context)
+
+
+# --- billing: to the billing contact (else the manager) -----------------------
+
+
+def document_available(
+    event: billing_events.DocumentIssued, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    language = contacts.language
+    link = links.document(event.document_id)
+    context = {
+        "document_number": event.number,
+        "document_type": describe_document_type(event.type, language),
+        "invoice": event.type.upper() == "INVOICE",
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "amount": format_euros(event.total_incl_tax.amount_cents, language),
+        "due_date": describe_date(event.due_date, language),
+        "link": link,
+    }
+    to = contacts.for_billing()
+    return _draft(event, Template.DOCUMENT_AVAILABLE, to, language, [link], context)
+
+
+def _claim_opened_context(
+    event: billing_events.ClaimOpened, contacts: EntityContacts, language: str, link: str
+) -> dict[str, Any]:
+    return {
+        "document_number": event.document_number,
+        "reason": describe_claim_reason(event.reason, language),
+        "message": event.message.strip(),
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+
+
+def claim_opened(
+    event: billing_events.ClaimOpened, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The customer's acknowledgement."""
+    language = contacts.language
+    link = links.document(event.document_id)
+    context = _claim_opened_context(event, contacts, language, link)
+    to = contacts.for_billing()
+    return _draft(event, Template.CLAIM_OPENED, to, language, [link], context)
+
+
+def claim_opened_support(
+    event: billing_events.ClaimOpened,
+    contacts: EntityContacts,
+    links: LinkBuilder,
+    support: Contact,
+) -> Draft:
+    """The operators' notice, always in French, pointing to the back office."""
+    link = links.admin_claim(event.claim_id)
+    context = _claim_opened_context(event, contacts, "fr", link)
+    return _draft(event, Template.CLAIM_OPENED_SUPPORT, support, "fr", [link], context)
+
+
+def claim_answered(
+    event: billing_events.ClaimAnswered, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    language = contacts.language
+    link = links.claim(event.claim_id)
+    context = {
+        "document_number": event.document_number,
+        "status": describe_claim_status(event.status, language),
+        "answer": event.answer.strip(),
+        "entity_name": contacts.name,
+        "link": link,
+    }
+    to = contacts.for_billing()
+    return _draft(event, Template.CLAIM_ANSWERED, to, language, [link], context)
