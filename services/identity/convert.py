@@ -1,15 +1,13 @@
-"""Protobuf <-> use-case data, for the servicers."""
+"""Protobuf <-> domain objects and use-case data, for the servicers."""
 
 from __future__ import annotations
 
-from sqlalchemy import Row
-
 from portal.identity.v1 import identity_pb2 as pb
 from portal_runtime.protos import to_timestamp
-from services.identity.domain.accounts import CONTACT_KINDS, Contact
+from services.identity.domain.accounts import CONTACT_KINDS, Account, Contact, Entity
 from services.identity.domain.profiles import Profile
 from services.identity.sessions import SessionTokens
-from services.identity.usecases.accounts import AccountData, MeData, MemberData
+from services.identity.usecases.accounts import MeData, MemberData
 
 _STATUS = {
     "PENDING": pb.USER_STATUS_PENDING,
@@ -28,8 +26,7 @@ def session(tokens: SessionTokens) -> pb.Session:
     )
 
 
-def contact_pb(raw: dict | None) -> pb.Contact:
-    c = Contact.from_dict(raw)
+def contact_pb(c: Contact) -> pb.Contact:
     return pb.Contact(name=c.name, email=c.email, phone=c.phone)
 
 
@@ -45,9 +42,8 @@ def contacts_given(request: pb.UpdateAccountContactsRequest) -> dict[str, Contac
     }
 
 
-def account(data: AccountData) -> pb.Account:
+def account(data: Account) -> pb.Account:
     e = data.entity
-    contacts = e.contacts or {}
     return pb.Account(
         id=e.id,
         name=e.name,
@@ -56,9 +52,9 @@ def account(data: AccountData) -> pb.Account:
             pb.Contract(number=c.number, label=c.label, started_at=to_timestamp(c.started_at))
             for c in data.contracts
         ],
-        contacts=pb.Contacts(**{kind: contact_pb(contacts.get(kind)) for kind in CONTACT_KINDS}),
-        paperless_consent=bool(e.paperless_consent),
-        delegation_unlocked=bool(e.delegation_unlocked),
+        contacts=pb.Contacts(**{kind: contact_pb(e.contact(kind)) for kind in CONTACT_KINDS}),
+        paperless_consent=e.paperless_consent,
+        delegation_unlocked=e.delegation_unlocked,
         created_at=to_timestamp(e.created_at),
         language=e.language,
     )
@@ -81,10 +77,10 @@ def user(data: MemberData) -> pb.User:
     )
 
 
-def entity_summary(row: Row | None) -> pb.EntitySummary | None:
-    if row is None:
+def entity_summary(e: Entity | None) -> pb.EntitySummary | None:
+    if e is None:
         return None
-    return pb.EntitySummary(id=row.id, name=row.name, client_number=row.client_number)
+    return pb.EntitySummary(id=e.id, name=e.name, client_number=e.client_number)
 
 
 def me(data: MeData) -> pb.Me:
@@ -94,7 +90,7 @@ def me(data: MeData) -> pb.Me:
         current_entity=entity_summary(data.current_entity),
         permissions=sorted(data.permissions),
         entities=[entity_summary(e) for e in data.entities],
-        operator=bool(data.user.operator),
+        operator=data.user.operator,
     )
 
 

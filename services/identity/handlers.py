@@ -21,10 +21,10 @@ def order_paid_handler(
     async def on_order_paid(session: AsyncSession, event: ordering_events.OrderPaid) -> None:
         """The entity's first paid order unlocks delegation (idempotent: later
         orders, and redeliveries, change nothing)."""
-        entity = await deps.repo.entity(session, event.entity_id)
-        if entity is None:
+        account = await deps.repo.accounts.get(session, event.entity_id)
+        if account is None:
             log.warning("OrderPaid for unknown entity %s ignored", event.entity_id)
             return
-        await unlock_delegation(deps, session, entity, UNLOCKED_BY_FIRST_PAID_ORDER)
+        await unlock_delegation(deps, session, account.entity, UNLOCKED_BY_FIRST_PAID_ORDER)
 
     return on_order_paid

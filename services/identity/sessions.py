@@ -9,9 +9,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.db import new_id
 from portal_runtime.tokens import ACCESS, FIRST_LOGIN, TokenIssuer
-from services.identity.domain.links import hash_token, new_raw_token
-from services.identity.domain.refresh import FIRST_LOGIN_TTL_SECONDS, REFRESH_TTL
+from services.identity.domain.refresh import (
+    FIRST_LOGIN_TTL_SECONDS,
+    SessionFamily,
+    issue_refresh_token,
+)
 from services.identity.store import Repository
 
 
@@ -40,12 +44,11 @@ class SessionIssuer:
         now: datetime,
     ) -> SessionTokens:
         """A new session family with its first refresh token."""
-        family_id = await self.repo.add_family(
-            s, user_id=user_id, entity_id=entity_id, kind=ACCESS, now=now
-        )
+        family = SessionFamily(new_id(), user_id, entity_id, ACCESS, now)
+        await self.repo.sessions.add_family(s, family)
         return await self.continue_family(
             s,
-            family_id=family_id,
+            family_id=family.id,
             user_id=user_id,
             entity_id=entity_id,
             permissions=permissions,
@@ -65,16 +68,8 @@ class SessionIssuer:
         now: datetime,
     ) -> SessionTokens:
         """A new access token and refresh token in an existing family (rotation)."""
-        raw = new_raw_token()
-        await self.repo.add_refresh_token(
-            s,
-            token_hash=hash_token(raw),
-            family_id=family_id,
-            user_id=user_id,
-            entity_id=entity_id,
-            now=now,
-            expires_at=now + REFRESH_TTL,
-        )
+        refresh = issue_refresh_token(family_id, user_id, entity_id, now)
+        await self.repo.sessions.add_refresh_token(s, refresh)
         access = self.issuer.issue(
             user_id=user_id,
             entity_id=entity_id,
@@ -84,25 +79,24 @@ class SessionIssuer:
             kind=ACCESS,
             now=now.timestamp(),
         )
-        return SessionTokens(access, raw, self.issuer.ttl_seconds, session_id=family_id)
+        return SessionTokens(access, refresh.raw, self.issuer.ttl_seconds, session_id=family_id)
 
     async def first_login(
         self, s: AsyncSession, *, user_id: str, entity_id: str, now: datetime
     ) -> SessionTokens:
         """The restricted token of a temporary-password login: FirstLogin only,
         10 minutes, no refresh token, no permissions."""
-        family_id = await self.repo.add_family(
-            s, user_id=user_id, entity_id=entity_id, kind=FIRST_LOGIN, now=now
-        )
+        family = SessionFamily(new_id(), user_id, entity_id, FIRST_LOGIN, now)
+        await self.repo.sessions.add_family(s, family)
         access = self.issuer.issue(
             user_id=user_id,
             entity_id=entity_id,
             permissions=frozenset(),
-            session_id=family_id,
+            session_id=family.id,
             kind=FIRST_LOGIN,
             ttl_seconds=FIRST_LOGIN_TTL_SECONDS,
             now=now.timestamp(),
         )
         return SessionTokens(
-            access, "", FIRST_LOGIN_TTL_SECONDS, password_change_required=True, session_id=family_id
+            access, "", FIRST_LOGIN_TTL_SECONDS, password_change_required=True, session_id=family.id
         )

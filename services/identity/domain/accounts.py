@@ -1,16 +1,19 @@
-"""Customer accounts (entities): client and contract numbers, language,
-contacts, and the delegation lock."""
+"""Customer accounts: the entity (the company) and its contracts; client and
+contract numbers, language, contacts, the delegation lock, and the facts their
+changes produce (AccountCreated, AccountUpdated, DelegationUnlocked)."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
 
 from .emails import email_problem, normalise_email
+from .users import Recipient, User
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -78,6 +81,12 @@ class Contact:
         raw = raw or {}
         return Contact(raw.get("name", ""), raw.get("email", ""), raw.get("phone", ""))
 
+    def recipient(self, language: str) -> Recipient | None:
+        """Whom to e-mail at this contact; None without an e-mail."""
+        if not self.email:
+            return None
+        return Recipient(self.email, self.name, language)
+
 
 def validate_contact(
     prefix: str,
@@ -113,3 +122,138 @@ def ensure_delegation_unlocked(unlocked: bool) -> None:
             DELEGATION_LOCKED,
             "manager delegation and custom profiles become available after the first paid order",
         )
+
+
+@dataclass(frozen=True)
+class Contract:
+    number: str
+    label: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountCreated:
+    entity_id: str
+    client_number: str
+    name: str
+    manager_user_id: str
+
+
+@dataclass(frozen=True)
+class DelegationUnlocked:
+    entity_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AccountUpdated:
+    """The snapshot of an account that other services keep as their own
+    projection: a full snapshot, never a diff."""
+
+    entity_id: str
+    name: str
+    client_number: str
+    language: str
+    paperless_consent: bool
+    manager: Recipient | None
+    billing: Recipient | None
+    delivery: Recipient | None
+    contract_numbers: tuple[str, ...]
+
+
+@dataclass
+class Entity:
+    """The customer company: what the `entities` table holds."""
+
+    id: str
+    name: str
+    client_number: str
+    language: str
+    created_at: datetime
+    paperless_consent: bool = False
+    delegation_unlocked: bool = False
+    delegation_unlocked_reason: str | None = None
+    delegation_unlocked_at: datetime | None = None
+    # The first manager (activation, and login by client number).
+    manager_user_id: str | None = None
+    # {kind: Contact.as_dict()} for the CONTACT_KINDS given so far.
+    contacts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def contact(self, kind: str) -> Contact:
+        return Contact.from_dict(self.contacts.get(kind))
+
+    def replace_contacts(self, given: dict[str, Contact]) -> None:
+        """Replaces only the contacts present in `given`."""
+        self.contacts = {**self.contacts, **{kind: c.as_dict() for kind, c in given.items()}}
+
+    def record_paperless_consent(self, consent: bool) -> None:
+        self.paperless_consent = consent
+
+    def ensure_delegation_unlocked(self) -> None:
+        ensure_delegation_unlocked(self.delegation_unlocked)
+
+    def unlock_delegation(self, reason: str, now: datetime) -> DelegationUnlocked | None:
+        """Idempotent: the fact only the first time."""
+        if self.delegation_unlocked:
+            return None
+        self.delegation_unlocked = True
+        self.delegation_unlocked_reason = reason
+        self.delegation_unlocked_at = now
+        return DelegationUnlocked(self.id, reason)
+
+
+@dataclass
+class Account:
+    """A customer account: the entity and its contracts, oldest first."""
+
+    entity: Entity
+    contracts: list[Contract]
+
+    @property
+    def id(self) -> str:
+        return self.entity.id
+
+    def has_contract(self, number: str) -> bool:
+        return any(contract.number == number for contract in self.contracts)
+
+    def updated(self, first_manager: User | None) -> AccountUpdated:
+        """The account as it now stands. The manager is the manager contact when
+        it has an e-mail, else the account's first manager (`first_manager`)."""
+        entity = self.entity
+        manager = entity.contact("manager").recipient(entity.language)
+        if manager is None and first_manager is not None:
+            manager = first_manager.recipient(entity.language)
+        return AccountUpdated(
+            entity_id=entity.id,
+            name=entity.name,
+            client_number=entity.client_number,
+            language=entity.language,
+            paperless_consent=entity.paperless_consent,
+            manager=manager,
+            billing=entity.contact("billing").recipient(entity.language),
+            delivery=entity.contact("delivery").recipient(entity.language),
+            contract_numbers=tuple(contract.number for contract in self.contracts),
+        )
+
+
+def open_account(
+    entity_id: str,
+    *,
+    name: str,
+    client_number: str,
+    language: str,
+    contract: Contract,
+    manager_user_id: str,
+    now: datetime,
+) -> tuple[Account, AccountCreated]:
+    """A new account with its first contract and first manager."""
+    entity = Entity(
+        id=entity_id,
+        name=name,
+        client_number=client_number,
+        language=language,
+        created_at=now,
+        manager_user_id=manager_user_id,
+    )
+    fact = AccountCreated(entity_id, client_number, name, manager_user_id)
+    return Account(entity, [contract]), fact

@@ -3,7 +3,8 @@
 The raw token (256 random bits, URL-safe) exists only in the e-mail; identity
 stores its SHA-256. A token is single use, expires, and issuing a new one of a
 purpose revokes the user's earlier unused ones of that purpose (the repository
-applies that; `supersedes` states it).
+applies that; `supersedes` states it). Issuing a link is a fact other services
+hear of (`...Requested`, `UserInvited`): it carries the raw token to e-mail.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from portal_runtime.errors import FailedPrecondition
+
+from .accounts import Entity
+from .users import Recipient, User, UserStatus
 
 TOKEN_BYTES = 32  # 256 bits, above the 128-bit minimum
 
@@ -55,14 +59,23 @@ class IssuedLink:
     purpose: LinkPurpose
     issued_at: datetime
     expires_at: datetime
+    user_id: str = ""
+    entity_id: str = ""
 
 
 def issue_link(
-    purpose: LinkPurpose, now: datetime, lifetime: timedelta | None = None
+    purpose: LinkPurpose,
+    now: datetime,
+    lifetime: timedelta | None = None,
+    *,
+    user_id: str = "",
+    entity_id: str = "",
 ) -> IssuedLink:
-    """A new link; `lifetime` overrides the purpose's default (configuration)."""
+    """A new link for `user_id`, acting for `entity_id`; `lifetime` overrides
+    the purpose's default (configuration)."""
     raw = new_raw_token()
-    return IssuedLink(raw, hash_token(raw), purpose, now, now + (lifetime or LIFETIMES[purpose]))
+    expires_at = now + (lifetime or LIFETIMES[purpose])
+    return IssuedLink(raw, hash_token(raw), purpose, now, expires_at, user_id, entity_id)
 
 
 def supersedes(purpose: LinkPurpose) -> LinkPurpose:
@@ -92,9 +105,109 @@ class StoredLink:
         )
 
 
+def token_invalid() -> FailedPrecondition:
+    """The one answer for a link that cannot be used, whatever the reason."""
+    return FailedPrecondition(TOKEN_INVALID, "this link is invalid, expired or was already used")
+
+
 def ensure_redeemable(link: StoredLink | None, now: datetime, *purposes: LinkPurpose) -> StoredLink:
     """The link, when it may be used now for one of `purposes`. Unknown, used,
     revoked, expired and wrong-purpose tokens all get the same answer."""
     if link is None or not link.redeemable(now, frozenset(purposes)):
-        raise FailedPrecondition(TOKEN_INVALID, "this link is invalid, expired or was already used")
+        raise token_invalid()
     return link
+
+
+def ensure_may_set_password(link: StoredLink, user: User | None) -> User:
+    """The user a reset or invitation link sets a password for: never a
+    disabled one, and a reset link only for an active one."""
+    if user is None or user.status == UserStatus.DISABLED:
+        raise token_invalid()
+    if link.purpose == LinkPurpose.PASSWORD_RESET and not user.is_active:
+        raise token_invalid()
+    return user
+
+
+# ---- facts: a link was issued -------------------------------------------------
+@dataclass(frozen=True)
+class LinkRequested:
+    """A link to e-mail to `recipient`; `link` is what the store keeps (hashed)."""
+
+    link: IssuedLink
+    recipient: Recipient
+
+    @property
+    def entity_id(self) -> str:
+        return self.link.entity_id
+
+    @property
+    def user_id(self) -> str:
+        return self.link.user_id
+
+
+@dataclass(frozen=True)
+class ActivationRequested(LinkRequested):
+    client_number: str
+
+
+@dataclass(frozen=True)
+class MagicLinkRequested(LinkRequested):
+    pass
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested(LinkRequested):
+    pass
+
+
+@dataclass(frozen=True)
+class UserInvited:
+    """`link` is None when the invited person already had a password of their
+    own (they just gain access to one more entity)."""
+
+    entity_id: str
+    user_id: str
+    recipient: Recipient
+    link: IssuedLink | None
+    entity_name: str
+    invited_by: str
+
+
+def request_activation(
+    entity: Entity, manager: User, now: datetime, lifetime: timedelta | None = None
+) -> ActivationRequested:
+    link = issue_link(
+        LinkPurpose.ACTIVATION, now, lifetime, user_id=manager.id, entity_id=entity.id
+    )
+    return ActivationRequested(link, manager.recipient(entity.language), entity.client_number)
+
+
+def request_magic_link(
+    user: User, entity_id: str, now: datetime, lifetime: timedelta | None = None
+) -> MagicLinkRequested:
+    link = issue_link(LinkPurpose.MAGIC_LINK, now, lifetime, user_id=user.id, entity_id=entity_id)
+    return MagicLinkRequested(link, user.recipient())
+
+
+def request_password_reset(
+    user: User, entity_id: str, now: datetime, lifetime: timedelta | None = None
+) -> PasswordResetRequested:
+    link = issue_link(
+        LinkPurpose.PASSWORD_RESET, now, lifetime, user_id=user.id, entity_id=entity_id
+    )
+    return PasswordResetRequested(link, user.recipient())
+
+
+def invite(
+    entity: Entity, user: User, inviter: User, now: datetime, lifetime: timedelta | None = None
+) -> UserInvited:
+    """A person without a password of their own sets one with the link; one
+    who already has an account just gains access to one more entity."""
+    link = (
+        issue_link(LinkPurpose.INVITATION, now, lifetime, user_id=user.id, entity_id=entity.id)
+        if user.awaits_own_password()
+        else None
+    )
+    return UserInvited(
+        entity.id, user.id, user.recipient(), link, entity.name, inviter.display_name
+    )

@@ -7,7 +7,8 @@ changed; entities define their own custom profiles once delegation is unlocked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
 
@@ -35,6 +36,16 @@ class Profile:
     permissions: frozenset[str]
     built_in: bool = False
     entity_id: str = ""
+    created_at: datetime | None = None
+
+    def edited(self, name: str | None, permissions: frozenset[str] | None) -> Profile:
+        """The profile renamed and/or given other permissions (None: unchanged)."""
+        ensure_editable(self)
+        return replace(
+            self,
+            name=self.name if name is None else name,
+            permissions=self.permissions if permissions is None else permissions,
+        )
 
 
 ADMIN_PROFILE_ID = "builtin-admin"

@@ -14,6 +14,9 @@ from enum import Enum
 
 from portal_runtime.errors import Unauthenticated
 
+from .links import hash_token, new_raw_token
+from .users import User, UserStatus
+
 REFRESH_TTL = timedelta(days=30)
 FIRST_LOGIN_TTL_SECONDS = 600
 DEFAULT_ACCESS_TTL_SECONDS = 900
@@ -27,6 +30,41 @@ class RefreshOutcome(Enum):
     ROTATE = "rotate"
     REUSED = "reused"
     INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class SessionFamily:
+    """A login and every refresh token rotated from it; `kind` is the access
+    token kind it issues (`access`, or `first_login` for the restricted one)."""
+
+    id: str
+    user_id: str
+    entity_id: str
+    kind: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssuedRefreshToken:
+    """A new refresh token: `raw` goes to the client, only `token_hash` is stored."""
+
+    raw: str
+    token_hash: str
+    family_id: str
+    user_id: str
+    entity_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def issue_refresh_token(
+    family_id: str, user_id: str, entity_id: str, now: datetime
+) -> IssuedRefreshToken:
+    raw = new_raw_token()
+    return IssuedRefreshToken(
+        raw, hash_token(raw), family_id, user_id, entity_id, now, now + REFRESH_TTL
+    )
 
 
 @dataclass(frozen=True)
@@ -69,6 +107,18 @@ class SessionState:
     family_revoked: bool
     user_active: bool
     sessions_valid_after: int  # epoch seconds; tokens issued before are void
+
+
+def session_state(family: SessionFamily | None, user: User | None) -> SessionState | None:
+    """What an access token's session stands on; None when its family is
+    unknown or belongs to someone else."""
+    if user is None or family is None or family.user_id != user.id:
+        return None
+    return SessionState(
+        family_revoked=family.revoked_at is not None,
+        user_active=user.status != UserStatus.DISABLED,
+        sessions_valid_after=user.sessions_valid_after,
+    )
 
 
 def ensure_session_alive(state: SessionState | None, issued_at: int) -> None:

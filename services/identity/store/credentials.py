@@ -1,58 +1,51 @@
-"""Repository methods for credentials: one-time links, session families and
-refresh tokens (mixed into `Repository`)."""
+"""Credentials: one-time links, session families and refresh tokens. Only the
+tokens' hashes are stored."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.db import new_id
-from services.identity.domain.links import LinkPurpose, StoredLink
-from services.identity.domain.refresh import StoredRefreshToken
+from services.identity.domain.links import IssuedLink, LinkPurpose, StoredLink
+from services.identity.domain.refresh import (
+    IssuedRefreshToken,
+    SessionFamily,
+    StoredRefreshToken,
+)
 from services.identity.store.tables import link_tokens, refresh_tokens, session_families
 
 
-class CredentialsRepository:
-    # ---- one-time links -------------------------------------------------------
-    async def add_link(
-        self,
-        s: AsyncSession,
-        *,
-        token_hash: str,
-        user_id: str,
-        entity_id: str,
-        purpose: LinkPurpose,
-        created_at: datetime,
-        expires_at: datetime,
-    ) -> None:
+class LinksRepository:
+    async def add(self, s: AsyncSession, link: IssuedLink) -> None:
         """Stores a new link and revokes the user's earlier unused ones of the
-        same purpose (regenerating invalidates)."""
+        same purpose (regenerating invalidates: `domain.links.supersedes`)."""
         await s.execute(
             update(link_tokens)
             .where(
-                link_tokens.c.user_id == user_id,
-                link_tokens.c.purpose == purpose.value,
+                link_tokens.c.user_id == link.user_id,
+                link_tokens.c.purpose == link.purpose.value,
                 link_tokens.c.used_at.is_(None),
                 link_tokens.c.revoked_at.is_(None),
             )
-            .values(revoked_at=created_at)
+            .values(revoked_at=link.issued_at)
         )
         await s.execute(
             insert(link_tokens).values(
                 id=new_id(),
-                token_hash=token_hash,
-                user_id=user_id,
-                entity_id=entity_id,
-                purpose=purpose.value,
-                created_at=created_at,
-                expires_at=expires_at,
+                token_hash=link.token_hash,
+                user_id=link.user_id,
+                entity_id=link.entity_id,
+                purpose=link.purpose.value,
+                created_at=link.issued_at,
+                expires_at=link.expires_at,
             )
         )
 
-    async def link(self, s: AsyncSession, token_hash: str) -> StoredLink | None:
+    async def get(self, s: AsyncSession, token_hash: str) -> StoredLink | None:
         row = (
             await s.execute(select(link_tokens).where(link_tokens.c.token_hash == token_hash))
         ).first()
@@ -68,16 +61,17 @@ class CredentialsRepository:
             revoked_at=aware(row.revoked_at),
         )
 
-    async def consume_link(self, s: AsyncSession, link_id: str, now: datetime) -> bool:
+    async def consume(self, s: AsyncSession, link: StoredLink, now: datetime) -> bool:
         """Marks a link used; False when a concurrent call used it first."""
         result = await s.execute(
             update(link_tokens)
-            .where(link_tokens.c.id == link_id, link_tokens.c.used_at.is_(None))
+            .where(link_tokens.c.id == link.id, link_tokens.c.used_at.is_(None))
             .values(used_at=now)
         )
         return result.rowcount == 1
 
-    async def revoke_links(self, s: AsyncSession, user_id: str, now: datetime) -> None:
+    async def revoke_all_of(self, s: AsyncSession, user_id: str, now: datetime) -> None:
+        """Every unused link of the user (password changed or reset)."""
         await s.execute(
             update(link_tokens)
             .where(
@@ -88,42 +82,44 @@ class CredentialsRepository:
             .values(revoked_at=now)
         )
 
-    # ---- sessions and refresh tokens -----------------------------------------
-    async def add_family(
-        self, s: AsyncSession, *, user_id: str, entity_id: str, kind: str, now: datetime
-    ) -> str:
-        family_id = new_id()
+
+class SessionsRepository:
+    async def add_family(self, s: AsyncSession, family: SessionFamily) -> None:
         await s.execute(
             insert(session_families).values(
-                id=family_id, user_id=user_id, entity_id=entity_id, kind=kind, created_at=now
+                id=family.id,
+                user_id=family.user_id,
+                entity_id=family.entity_id,
+                kind=family.kind,
+                created_at=family.created_at,
+                revoked_at=family.revoked_at,
             )
         )
-        return family_id
 
-    async def family(self, s: AsyncSession, family_id: str) -> Row | None:
+    async def family(self, s: AsyncSession, family_id: str) -> SessionFamily | None:
         query = select(session_families).where(session_families.c.id == family_id)
-        return (await s.execute(query)).first()
+        row = (await s.execute(query)).first()
+        if row is None:
+            return None
+        return SessionFamily(
+            id=row.id,
+            user_id=row.user_id,
+            entity_id=row.entity_id,
+            kind=row.kind,
+            created_at=aware(row.created_at),  # type: ignore[arg-type]
+            revoked_at=aware(row.revoked_at),
+        )
 
-    async def add_refresh_token(
-        self,
-        s: AsyncSession,
-        *,
-        token_hash: str,
-        family_id: str,
-        user_id: str,
-        entity_id: str,
-        now: datetime,
-        expires_at: datetime,
-    ) -> None:
+    async def add_refresh_token(self, s: AsyncSession, token: IssuedRefreshToken) -> None:
         await s.execute(
             insert(refresh_tokens).values(
                 id=new_id(),
-                token_hash=token_hash,
-                family_id=family_id,
-                user_id=user_id,
-                entity_id=entity_id,
-                created_at=now,
-                expires_at=expires_at,
+                token_hash=token.token_hash,
+                family_id=token.family_id,
+                user_id=token.user_id,
+                entity_id=token.entity_id,
+                created_at=token.issued_at,
+                expires_at=token.expires_at,
             )
         )
 
@@ -147,10 +143,11 @@ class CredentialsRepository:
             family_revoked_at=aware(row.family_revoked_at),
         )
 
-    async def mark_rotated(self, s: AsyncSession, token_id: str, now: datetime) -> bool:
+    async def mark_rotated(self, s: AsyncSession, token: StoredRefreshToken, now: datetime) -> bool:
+        """False when a concurrent refresh rotated it first."""
         result = await s.execute(
             update(refresh_tokens)
-            .where(refresh_tokens.c.id == token_id, refresh_tokens.c.rotated_at.is_(None))
+            .where(refresh_tokens.c.id == token.id, refresh_tokens.c.rotated_at.is_(None))
             .values(rotated_at=now)
         )
         return result.rowcount == 1

@@ -7,61 +7,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.identity.v1 import events_pb2
+from portal_runtime.db import new_id
 from portal_runtime.errors import AlreadyExists, NotFound, require_field
-from portal_runtime.outbox import add_event, new_event
+from portal_runtime.outbox import add_event
 from portal_runtime.pagination import parse_page
-from portal_runtime.protos import to_timestamp
 from portal_runtime.tokens import Principal
+from services.identity import events
+from services.identity.domain import links
 from services.identity.domain import profiles as rules
-from services.identity.domain.accounts import ensure_delegation_unlocked, parse_language
+from services.identity.domain.accounts import Entity, parse_language
 from services.identity.domain.emails import parse_email
 from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import generate_temporary_password
-from services.identity.domain.users import (
-    MembershipStatus,
-    UserStatus,
-    display_name,
-    ensure_not_self,
-    person_name,
-)
+from services.identity.domain.users import Member, Membership, User, ensure_not_self, person_name
 from services.identity.usecases.accounts import MemberData, load_account
-from services.identity.usecases.common import (
-    Deps,
-    caller,
-    epoch_seconds,
-    member_status,
-    profile_from_row,
-    profile_name,
-    recipient,
-    resolve_profile,
-)
-from services.identity.usecases.links import issue
+from services.identity.usecases.common import Deps, caller, profile_name, resolve_profile
 
 
-async def _member(deps: Deps, s: AsyncSession, entity_id: str, user_id: str) -> MemberData:
-    row = await deps.repo.member(s, entity_id, user_id) if user_id else None
-    if row is None:
+async def _member(deps: Deps, s: AsyncSession, entity_id: str, user_id: str) -> Member:
+    found = await deps.repo.memberships.member(s, entity_id, user_id) if user_id else None
+    if found is None:
         raise NotFound("USER_NOT_FOUND", "no such user in this account")
-    return await _member_data(deps, s, entity_id, row)
+    return found
 
 
-async def _member_data(deps: Deps, s: AsyncSession, entity_id: str, row: Row) -> MemberData:
-    return MemberData(
-        row,
-        row.profile_id,
-        await profile_name(deps, s, entity_id, row.profile_id),
-        member_status(row.status, row.membership_status),
-    )
+async def _member_data(deps: Deps, s: AsyncSession, member: Member) -> MemberData:
+    profile_id = member.membership.profile_id
+    name = await profile_name(deps, s, member.membership.entity_id, profile_id)
+    return MemberData(member.user, profile_id, name, member.status)
 
 
-async def _unlocked_entity(deps: Deps, s: AsyncSession, entity_id: str) -> Row:
+async def _unlocked_entity(deps: Deps, s: AsyncSession, entity_id: str) -> Entity:
     entity = (await load_account(deps, s, entity_id)).entity
-    ensure_delegation_unlocked(bool(entity.delegation_unlocked))
+    entity.ensure_delegation_unlocked()
     return entity
 
 
@@ -73,12 +54,11 @@ async def list_users(
     async with deps.db.transaction() as s:
         await caller(deps, s, principal)
         assert principal is not None
-        rows = await deps.repo.members(
+        found = await deps.repo.memberships.members(
             s, principal.entity_id, offset=page.offset, limit=page.limit + 1
         )
-        has_more = len(rows) > page.limit
-        members = [await _member_data(deps, s, principal.entity_id, r) for r in rows[: page.limit]]
-        return members, page.next_token(has_more)
+        members = [await _member_data(deps, s, m) for m in found[: page.limit]]
+        return members, page.next_token(len(found) > page.limit)
 
 
 @dataclass(frozen=True)
@@ -102,56 +82,27 @@ async def invite_user(deps: Deps, principal: Principal | None, req: Invitation) 
         assert principal is not None
         entity = await _unlocked_entity(deps, s, principal.entity_id)
         profile = await resolve_profile(deps, s, entity.id, req.profile_id)
-        user = await deps.repo.user_by_email(s, email)
+        user = await deps.repo.users.by_email(s, email)
         if user is not None and user.operator:
             raise AlreadyExists("USER_EXISTS", "this e-mail belongs to a back-office user")
         if user is None:
-            user_id = await deps.repo.add_user(
-                s,
-                email=email,
-                first_name=first,
-                last_name=last,
-                language=language,
-                created_at=now,
-            )
-            user = await deps.repo.user(s, user_id)
-        membership = await deps.repo.membership(s, entity.id, user.id)
-        if membership is not None and membership.status == MembershipStatus.ACTIVE:
-            raise AlreadyExists("USER_ALREADY_MEMBER", "this person already has access")
-        if membership is not None:
-            await deps.repo.update_membership(
-                s, entity.id, user.id, status=MembershipStatus.ACTIVE, profile_id=profile.id
-            )
+            user = User(new_id(), email, language, now, first_name=first, last_name=last)
+            await deps.repo.users.add(s, user)
+        membership = await deps.repo.memberships.get(s, entity.id, user.id)
+        if membership is None:
+            membership = Membership(user.id, entity.id, profile.id, now, invited_by=inviter.id)
+            await deps.repo.memberships.add(s, membership)
         else:
-            await deps.repo.add_membership(
-                s,
-                user_id=user.id,
-                entity_id=entity.id,
-                profile_id=profile.id,
-                status=MembershipStatus.ACTIVE,
-                invited_by=inviter.id,
-                created_at=now,
-            )
-        # A person without a password of their own sets one with the link; one
-        # who already has an account just gains access to one more entity.
-        needs_link = user.status == UserStatus.PENDING and not user.password_temporary
-        link = (
-            await issue(deps, s, user.id, entity.id, LinkPurpose.INVITATION) if needs_link else None
+            membership.reactivate(profile.id)
+            await deps.repo.memberships.save_status(s, membership)
+            await deps.repo.memberships.save_profile(s, membership)
+        invited = links.invite(
+            entity, user, inviter, now, deps.link_lifetimes.get(LinkPurpose.INVITATION)
         )
-        await add_event(
-            s,
-            new_event(
-                events_pb2.UserInvited,
-                entity_id=entity.id,
-                user_id=user.id,
-                recipient=recipient(user),
-                token=link.raw if link else "",
-                expires_at=to_timestamp(link.expires_at) if link else None,
-                entity_name=entity.name,
-                invited_by=display_name(inviter.first_name, inviter.last_name, inviter.email),
-            ),
-        )
-        return await _member(deps, s, entity.id, user.id)
+        if invited.link is not None:
+            await deps.repo.links.add(s, invited.link)
+        await add_event(s, events.user_invited(invited))
+        return await _member_data(deps, s, Member(user, membership))
 
 
 async def update_user(
@@ -162,12 +113,13 @@ async def update_user(
     async with deps.db.transaction() as s:
         me = await caller(deps, s, principal)
         assert principal is not None
-        await _member(deps, s, principal.entity_id, user_id)  # NOT_FOUND first
+        member = await _member(deps, s, principal.entity_id, user_id)  # NOT_FOUND first
         ensure_not_self(me.id, user_id, "change")
         await _unlocked_entity(deps, s, principal.entity_id)
         profile = await resolve_profile(deps, s, principal.entity_id, profile_id)
-        await deps.repo.update_membership(s, principal.entity_id, user_id, profile_id=profile.id)
-        return await _member(deps, s, principal.entity_id, user_id)
+        member.membership.change_profile(profile.id)
+        await deps.repo.memberships.save_profile(s, member.membership)
+        return await _member_data(deps, s, member)
 
 
 async def delete_user(deps: Deps, principal: Principal | None, user_id: str) -> None:
@@ -176,14 +128,15 @@ async def delete_user(deps: Deps, principal: Principal | None, user_id: str) -> 
     async with deps.db.transaction() as s:
         me = await caller(deps, s, principal)
         assert principal is not None
-        await _member(deps, s, principal.entity_id, user_id)
+        member = await _member(deps, s, principal.entity_id, user_id)
         ensure_not_self(me.id, user_id, "remove")
-        await deps.repo.update_membership(
-            s, principal.entity_id, user_id, status=MembershipStatus.DISABLED
-        )
+        member.membership.disable()
+        await deps.repo.memberships.save_status(s, member.membership)
         # Ends their sessions for this entity (identity checks families at once;
         # other services stop accepting them when the short access token expires).
-        await deps.repo.revoke_families(s, now, user_id=user_id, entity_id=principal.entity_id)
+        await deps.repo.sessions.revoke_families(
+            s, now, user_id=user_id, entity_id=principal.entity_id
+        )
 
 
 # ---- profiles ------------------------------------------------------------------
@@ -194,7 +147,7 @@ async def list_profiles(
     async with deps.db.transaction() as s:
         await caller(deps, s, principal)
         assert principal is not None
-        own = [profile_from_row(r) for r in await deps.repo.profiles_of(s, principal.entity_id)]
+        own = await deps.repo.profiles.of_entity(s, principal.entity_id)
     every: Sequence[rules.Profile] = [*rules.BUILT_IN_PROFILES, *own]
     chunk = list(every[page.offset : page.offset + page.limit])
     return chunk, page.next_token(page.offset + page.limit < len(every))
@@ -210,16 +163,13 @@ async def create_profile(
             await caller(deps, s, principal)
             assert principal is not None
             await _unlocked_entity(deps, s, principal.entity_id)
-            if await deps.repo.profile_named(s, principal.entity_id, clean_name) is not None:
+            if await deps.repo.profiles.named(s, principal.entity_id, clean_name) is not None:
                 raise _name_taken()
-            profile_id = await deps.repo.add_profile(
-                s,
-                entity_id=principal.entity_id,
-                name=clean_name,
-                permissions=sorted(perms),
-                created_at=deps.clock(),
+            profile = rules.Profile(
+                new_id(), clean_name, perms, entity_id=principal.entity_id, created_at=deps.clock()
             )
-            return await resolve_profile(deps, s, principal.entity_id, profile_id)
+            await deps.repo.profiles.add(s, profile)
+            return profile
     except IntegrityError as exc:
         raise _name_taken() from exc
 
@@ -246,17 +196,16 @@ async def update_profile(
             assert principal is not None
             profile = await _own_profile(deps, s, principal.entity_id, profile_id)
             await _unlocked_entity(deps, s, principal.entity_id)
-            values: dict = {}
-            if name.strip():
-                values["name"] = rules.validate_profile_name(name)
-                same = await deps.repo.profile_named(s, principal.entity_id, values["name"])
+            new_name = rules.validate_profile_name(name) if name.strip() else None
+            if new_name is not None:
+                same = await deps.repo.profiles.named(s, principal.entity_id, new_name)
                 if same is not None and same.id != profile.id:
                     raise _name_taken()
-            if permissions:
-                values["permissions"] = sorted(rules.validate_permissions(permissions))
-            if values:
-                await deps.repo.update_profile(s, principal.entity_id, profile.id, **values)
-            return await resolve_profile(deps, s, principal.entity_id, profile.id)
+            new_permissions = rules.validate_permissions(permissions) if permissions else None
+            edited = profile.edited(new_name, new_permissions)
+            if edited != profile:
+                await deps.repo.profiles.save(s, edited)
+            return edited
     except IntegrityError as exc:
         raise _name_taken() from exc
 
@@ -267,9 +216,11 @@ async def delete_profile(deps: Deps, principal: Principal | None, profile_id: st
         assert principal is not None
         profile = await _own_profile(deps, s, principal.entity_id, profile_id)
         await _unlocked_entity(deps, s, principal.entity_id)
-        used = await deps.repo.count_members_with_profile(s, principal.entity_id, profile.id)
+        used = await deps.repo.memberships.count_active_with_profile(
+            s, principal.entity_id, profile.id
+        )
         rules.ensure_unused(profile, used)
-        await deps.repo.delete_profile(s, principal.entity_id, profile.id)
+        await deps.repo.profiles.delete(s, profile)
 
 
 # ---- operators --------------------------------------------------------------------
@@ -292,28 +243,14 @@ async def admin_create_user(
             profile = await resolve_profile(
                 deps, s, entity.id, invitation.profile_id or rules.ADMIN_PROFILE_ID
             )
-            if await deps.repo.user_by_email(s, email) is not None:
+            if await deps.repo.users.by_email(s, email) is not None:
                 raise _user_exists()
-            user_id = await deps.repo.add_user(
-                s,
-                email=email,
-                first_name=first,
-                last_name=last,
-                language=language,
-                password_hash=password_hash,
-                password_temporary=True,
-                sessions_valid_after=epoch_seconds(now),
-                created_at=now,
-            )
-            await deps.repo.add_membership(
-                s,
-                user_id=user_id,
-                entity_id=entity.id,
-                profile_id=profile.id,
-                status=MembershipStatus.ACTIVE,
-                created_at=now,
-            )
-            return await _member(deps, s, entity.id, user_id), temporary
+            user = User(new_id(), email, language, now, first_name=first, last_name=last)
+            user.give_temporary_password(password_hash, now)
+            await deps.repo.users.add(s, user)
+            membership = Membership(user.id, entity.id, profile.id, now)
+            await deps.repo.memberships.add(s, membership)
+            return await _member_data(deps, s, Member(user, membership)), temporary
     except IntegrityError as exc:
         raise _user_exists() from exc
 

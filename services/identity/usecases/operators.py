@@ -6,8 +6,9 @@ import logging
 
 from sqlalchemy.exc import IntegrityError
 
+from portal_runtime.db import new_id
 from services.identity.domain.emails import parse_email
-from services.identity.domain.users import UserStatus
+from services.identity.domain.users import User
 from services.identity.usecases.common import Deps
 
 log = logging.getLogger(__name__)
@@ -26,22 +27,13 @@ async def ensure_bootstrap_operator(deps: Deps, email: str, password: str) -> bo
     now = deps.clock()
     try:
         async with deps.db.transaction() as s:
-            if await deps.repo.any_operator(s):
+            if await deps.repo.users.any_operator(s):
                 return False
-            if await deps.repo.user_by_email(s, address) is not None:
+            if await deps.repo.users.by_email(s, address) is not None:
                 log.warning("bootstrap operator e-mail %s belongs to a customer user", address)
                 return False
-            await deps.repo.add_user(
-                s,
-                email=address,
-                first_name="Operator",
-                last_name="",
-                language="fr",
-                status=UserStatus.ACTIVE,
-                operator=True,
-                password_hash=password_hash,
-                created_at=now,
-            )
+            operator = User.operator_account(new_id(), address, password_hash, now)
+            await deps.repo.users.add(s, operator)
     except IntegrityError:  # another replica created it at the same time
         return False
     log.info("bootstrap operator %s created", address)

@@ -4,42 +4,40 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.identity.v1 import events_pb2
 from portal_runtime.auth import authenticated
 from portal_runtime.errors import InvalidArgument, NotFound, Unauthenticated, require_field
-from portal_runtime.outbox import add_event, new_event
+from portal_runtime.outbox import add_event
 from portal_runtime.tokens import FIRST_LOGIN, Principal
+from services.identity import events
 from services.identity.domain.accounts import normalise_number
 from services.identity.domain.emails import normalise_email, parse_email
 from services.identity.domain.links import hash_token
-from services.identity.domain.lockout import LoginThrottle
 from services.identity.domain.refresh import RefreshOutcome, classify_refresh, refresh_error
-from services.identity.domain.users import UserStatus, invalid_credentials, may_log_in
+from services.identity.domain.users import User, invalid_credentials
 from services.identity.sessions import SessionTokens
 from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import (
     Deps,
     caller,
-    epoch_seconds,
     permissions_in,
-    recipient,
+    session_entity,
     start_session,
 )
 
 log = logging.getLogger(__name__)
 
 
-async def _find_login(deps: Deps, s, login: str) -> tuple[Row | None, str]:  # type: ignore[no-untyped-def]
+async def _find_login(deps: Deps, s: AsyncSession, login: str) -> tuple[User | None, str]:
     """(user, preferred entity): an e-mail, or a client number meaning the
     entity's first manager."""
     if "@" in login:
-        return await deps.repo.user_by_email(s, normalise_email(login)), ""
-    entity = await deps.repo.entity_by_client_number(s, normalise_number(login))
-    if entity is None or not entity.manager_user_id:
+        return await deps.repo.users.by_email(s, normalise_email(login)), ""
+    account = await deps.repo.accounts.by_client_number(s, normalise_number(login))
+    if account is None or not account.entity.manager_user_id:
         return None, ""
-    return await deps.repo.user(s, entity.manager_user_id), entity.id
+    return await deps.repo.users.get(s, account.entity.manager_user_id), account.id
 
 
 async def login(deps: Deps, login_name: str, password: str, client_ip: str = "") -> SessionTokens:
@@ -56,42 +54,48 @@ async def login(deps: Deps, login_name: str, password: str, client_ip: str = "")
         await deps.hasher.verify_async(None, password)
         log.info("login failed: unknown login", extra={"client_ip": client_ip})
         raise invalid_credentials()
-    if deps.repo.throttle_of(user).is_locked(now):
+    if user.is_locked(now):
         # Never check the password while locked (see domain.lockout).
         await deps.hasher.verify_async(None, password)
         log.warning(
             "login refused: account locked",
             extra={
                 "user_id": user.id,
-                "locked_until": str(user.locked_until),
+                "locked_until": str(user.throttle.locked_until),
                 "client_ip": client_ip,
             },
         )
         raise invalid_credentials()
-    if not may_log_in(user.status, bool(user.password_hash), user.password_temporary):
+    if not user.may_log_in():
         await deps.hasher.verify_async(None, password)
         raise invalid_credentials()
     if not await deps.hasher.verify_async(user.password_hash, password):
         async with deps.db.transaction() as s:
-            fresh = await deps.repo.user(s, user.id)
-            state = deps.repo.throttle_of(fresh).after_failure(now)
-            await deps.repo.save_throttle(s, user.id, state)
-        if state.is_locked(now):
+            # Counted on the user as it is now: other attempts run concurrently.
+            current = await deps.repo.users.get(s, user.id)
+            assert current is not None
+            current.record_failed_login(now)
+            await deps.repo.users.save_throttle(s, current)
+        if current.is_locked(now):
             log.warning("account locked after repeated failures", extra={"user_id": user.id})
         raise invalid_credentials()
-    new_hash = (
+    assert user.password_hash is not None
+    rehashed = (
         await deps.hasher.hash_async(password)
         if deps.hasher.needs_rehash(user.password_hash)
         else None
     )
     async with deps.db.transaction() as s:
-        values: dict = {"last_login_at": now}
-        if new_hash:
-            values["password_hash"] = new_hash
-        await deps.repo.update_user(s, user.id, **values)
-        await deps.repo.save_throttle(s, user.id, LoginThrottle.cleared())
+        # Saved from the user as it is now: a password reset may have happened
+        # while the password was being verified. What follows still rests on the
+        # user the password was verified for.
+        current = await deps.repo.users.get(s, user.id)
+        assert current is not None
+        current.record_password_login(now, rehashed)
+        await deps.repo.users.save(s, current)
+        await deps.repo.users.save_throttle(s, current)
         if user.password_temporary:
-            entity_id = "" if user.operator else (await _default_entity(deps, s, user, preferred))
+            entity_id = "" if user.operator else (await session_entity(deps, s, user, preferred))
             if entity_id is None:
                 raise invalid_credentials()
             return await deps.sessions.first_login(s, user_id=user.id, entity_id=entity_id, now=now)
@@ -99,12 +103,6 @@ async def login(deps: Deps, login_name: str, password: str, client_ip: str = "")
         if tokens is None:
             raise invalid_credentials()
         return tokens
-
-
-async def _default_entity(deps: Deps, s, user: Row, preferred: str) -> str | None:  # type: ignore[no-untyped-def]
-    from services.identity.usecases.common import session_entity
-
-    return await session_entity(deps, s, user, preferred)
 
 
 async def first_login(
@@ -134,31 +132,24 @@ async def first_login(
             matches_current=lambda p: deps.hasher.verify(user.password_hash, p),
         )
         if email != user.email:
-            other = await deps.repo.user_by_email(s, email)
+            other = await deps.repo.users.by_email(s, email)
             if other is not None:
                 raise InvalidArgument.for_field(
                     "primaryEmail", "is already used by another user", reason="EMAIL_TAKEN"
                 )
-        await deps.repo.update_user(
-            s,
-            user.id,
-            email=email,
-            secondary_email=secondary,
-            password_hash=await deps.hasher.hash_async(new_password),
-            password_temporary=False,
-            password_changed_at=now,
-            status=UserStatus.ACTIVE,
-            last_login_at=now,
+        password_hash = await deps.hasher.hash_async(new_password)
+        user.complete_first_login(email, secondary, password_hash, now)
+        await deps.repo.users.save(s, user)
+        account = (
+            await deps.repo.accounts.get(s, principal.entity_id) if principal.entity_id else None
         )
-        if principal.entity_id:
-            await deps.repo.update_entity(
-                s, principal.entity_id, paperless_consent=paperless_consent
-            )
+        if account is not None:
+            account.entity.record_paperless_consent(paperless_consent)
+            await deps.repo.accounts.save_paperless_consent(s, account.entity)
             # Paperless consent, and maybe the first manager's e-mail, changed.
-            await publish_account_updated(deps, s, principal.entity_id)
+            await publish_account_updated(deps, s, account.id)
         # The first-login token is single use.
-        await deps.repo.revoke_families(s, now, family_id=principal.session_id)
-        user = await deps.repo.user(s, user.id)
+        await deps.repo.sessions.revoke_families(s, now, family_id=principal.session_id)
         tokens = await start_session(deps, s, user, now, preferred_entity=principal.entity_id)
         if tokens is None:
             raise Unauthenticated("SESSION_REVOKED", "this account has no active access")
@@ -170,19 +161,19 @@ async def refresh(deps: Deps, raw_token: str) -> SessionTokens:
     now = deps.clock()
     outcome = RefreshOutcome.INVALID
     async with deps.db.transaction() as s:
-        stored = await deps.repo.refresh_token(s, hash_token(raw_token))
+        stored = await deps.repo.sessions.refresh_token(s, hash_token(raw_token))
         outcome = classify_refresh(stored, now)
         if outcome is RefreshOutcome.ROTATE:
             assert stored is not None
-            user = await deps.repo.user(s, stored.user_id)
+            user = await deps.repo.users.get(s, stored.user_id)
             member_ok = user is not None and (
                 user.operator
-                or await deps.repo.active_membership(s, stored.entity_id, user.id) is not None
+                or await deps.repo.memberships.active(s, stored.entity_id, user.id) is not None
             )
-            if user is None or user.status != UserStatus.ACTIVE or not member_ok:
-                await deps.repo.revoke_families(s, now, family_id=stored.family_id)
+            if user is None or not user.is_active or not member_ok:
+                await deps.repo.sessions.revoke_families(s, now, family_id=stored.family_id)
                 outcome = RefreshOutcome.INVALID
-            elif not await deps.repo.mark_rotated(s, stored.id, now):
+            elif not await deps.repo.sessions.mark_rotated(s, stored, now):
                 outcome = RefreshOutcome.REUSED  # a concurrent call rotated it first
             else:
                 permissions = (
@@ -204,7 +195,7 @@ async def refresh(deps: Deps, raw_token: str) -> SessionTokens:
                 "refresh token reused: session family revoked",
                 extra={"user_id": stored.user_id, "family_id": stored.family_id},
             )
-            await deps.repo.revoke_families(s, now, family_id=stored.family_id)
+            await deps.repo.sessions.revoke_families(s, now, family_id=stored.family_id)
     # Raised after the commit, so the revocation above is kept.
     raise refresh_error(outcome)
 
@@ -214,13 +205,13 @@ async def logout(deps: Deps, principal: Principal | None, raw_refresh: str = "")
     now = deps.clock()
     async with deps.db.transaction() as s:
         if principal.session_id:
-            family = await deps.repo.family(s, principal.session_id)
+            family = await deps.repo.sessions.family(s, principal.session_id)
             if family is not None and family.user_id == principal.user_id:
-                await deps.repo.revoke_families(s, now, family_id=family.id)
+                await deps.repo.sessions.revoke_families(s, now, family_id=family.id)
         if raw_refresh:
-            stored = await deps.repo.refresh_token(s, hash_token(raw_refresh))
+            stored = await deps.repo.sessions.refresh_token(s, hash_token(raw_refresh))
             if stored is not None and stored.user_id == principal.user_id:
-                await deps.repo.revoke_families(s, now, family_id=stored.family_id)
+                await deps.repo.sessions.revoke_families(s, now, family_id=stored.family_id)
 
 
 async def change_password(
@@ -245,24 +236,11 @@ async def change_password(
     assert principal is not None
     async with deps.db.transaction() as s:
         user = await caller(deps, s, principal)
-        await deps.repo.update_user(
-            s,
-            user.id,
-            password_hash=new_hash,
-            password_changed_at=now,
-            sessions_valid_after=epoch_seconds(now),
-        )
-        await deps.repo.revoke_families(s, now, user_id=user.id)
-        await deps.repo.revoke_links(s, user.id, now)
-        await add_event(
-            s,
-            new_event(
-                events_pb2.PasswordChanged,
-                entity_id=principal.entity_id,
-                user_id=user.id,
-                recipient=recipient(user),
-            ),
-        )
+        changed = user.change_password(new_hash, now, principal.entity_id)
+        await deps.repo.users.save(s, user)
+        await deps.repo.sessions.revoke_families(s, now, user_id=user.id)
+        await deps.repo.links.revoke_all_of(s, user.id, now)
+        await add_event(s, events.password_changed(changed))
         tokens = await start_session(deps, s, user, now, preferred_entity=principal.entity_id)
         if tokens is None:
             raise Unauthenticated("SESSION_REVOKED", "this account has no active access")
@@ -275,9 +253,9 @@ async def switch_entity(deps: Deps, principal: Principal | None, entity_id: str)
     async with deps.db.transaction() as s:
         user = await caller(deps, s, principal)
         assert principal is not None
-        if user.operator or await deps.repo.active_membership(s, entity_id, user.id) is None:
+        if user.operator or await deps.repo.memberships.active(s, entity_id, user.id) is None:
             raise NotFound("ENTITY_NOT_FOUND", "no such account among yours")
-        await deps.repo.revoke_families(s, now, family_id=principal.session_id)
+        await deps.repo.sessions.revoke_families(s, now, family_id=principal.session_id)
         permissions = await permissions_in(deps, s, entity_id, user.id)
         return await deps.sessions.start(
             s,
