@@ -1,1 +1,11 @@
-"""The billing service: its protos and implementation arrive with their issue."""
+"""The billing service (`portal.billing.v1`): invoices, credit notes and
+statements with gapless numbers and their PDFs, card payments through a payment
+provider and its signed webhooks, received bank transfers matched to what is
+expected, SEPA mandates and claims.
+
+`domain/` holds the rules and the facts state changes produce; `store/` the
+tables and the repositories (domain objects in and out); `usecases/` load, call
+the domain, save and put the event in the outbox (`events.py` turns facts into
+integration events); `api.py` and `convert.py` are the gRPC servicers;
+`handlers.py` consumes identity's AccountUpdated and ordering's OrderSubmitted
+and OrderCancelled; `providers/` are the payment providers; `__main__.py` wires it."""

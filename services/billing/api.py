@@ -152,20 +152,20 @@ class BillingAdminApi(billing_pb2_grpc.BillingAdminServiceServicer):
         return convert.transfer(await transfers.record_transfer(self.deps, given))
 
     async def ImportBankStatement(self, request: pb.ImportBankStatementRequest, context):
-        rows = await transfers.import_statement(self.deps, request.file.data)
-        matched = sum(1 for r in rows if r.matched)
+        received = await transfers.import_statement(self.deps, request.file.data)
+        matched = sum(1 for t in received if t.matched)
         return pb.ImportBankStatementResponse(
             matched=matched,
-            unmatched=len(rows) - matched,
-            transfers=[convert.transfer(r) for r in rows],
+            unmatched=len(received) - matched,
+            transfers=[convert.transfer(t) for t in received],
         )
 
     async def ListTransfers(self, request: pb.ListTransfersRequest, context):
-        rows, token = await transfers.list_transfers(
+        found, token = await transfers.list_transfers(
             self.deps, request.unmatched, request.page_size, request.page_token
         )
         return pb.ListTransfersResponse(
-            transfers=[convert.transfer(r) for r in rows], next_page_token=token
+            transfers=[convert.transfer(t) for t in found], next_page_token=token
         )
 
     async def ListAllClaims(self, request: pb.ListAllClaimsRequest, context):

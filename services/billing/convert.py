@@ -1,15 +1,16 @@
-"""Protobuf <-> use-case data, for the servicers."""
+"""Protobuf <-> domain objects and read models, for the servicers."""
 
 from __future__ import annotations
 
-from sqlalchemy import Row
+from datetime import date
 
 from portal.billing.v1 import billing_pb2 as pb
 from portal_runtime.protos import money, to_timestamp
 from services.billing.domain.claims import Claim, ClaimStatus
 from services.billing.domain.documents import DocumentType, Line
 from services.billing.domain.mandates import Mandate
-from services.billing.usecases.common import DocumentView, PaymentView
+from services.billing.domain.transfers import Transfer
+from services.billing.store import DocumentView, PaymentView
 
 DOCUMENT_TYPE = {
     DocumentType.INVOICE: pb.DOCUMENT_TYPE_INVOICE,
@@ -32,7 +33,7 @@ CLAIM_STATUS = {
 CLAIM_STATUS_OF = {number: status for status, number in CLAIM_STATUS.items()}
 
 
-def _day(value) -> str:  # type: ignore[no-untyped-def]
+def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
@@ -125,16 +126,16 @@ def claim(c: Claim) -> pb.Claim:
     )
 
 
-def transfer(row: Row) -> pb.Transfer:
+def transfer(t: Transfer) -> pb.Transfer:
     return pb.Transfer(
-        id=row.id,
-        received_on=_day(row.received_on),
-        amount=money(row.amount_cents),
-        reference=row.reference,
-        payer=row.payer,
-        entity_id=row.entity_id,
-        order_id=row.order_id,
-        document_id=row.document_id,
-        matched=bool(row.matched),
-        payment_id=row.payment_id,
+        id=t.id,
+        received_on=_day(t.received_on),
+        amount=money(t.amount_cents),
+        reference=t.reference,
+        payer=t.payer,
+        entity_id=t.entity_id,
+        order_id=t.order_id,
+        document_id=t.document_id,
+        matched=t.matched,
+        payment_id=t.payment_id,
     )

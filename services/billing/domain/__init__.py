@@ -1,4 +1,9 @@
-"""Billing's domain: documents (invoices, credit notes, statements), payments and
-their allocation, received transfers, SEPA mandates and claims.
+"""Billing's domain: documents (invoices, credit notes, statements) and the lines
+of an order's invoice, payments and their allocation, received transfers, SEPA
+mandates and claims, and what billing knows of a customer account. State changes
+that other services hear of return their fact (`DocumentIssued`,
+`PaymentSucceeded`, `ClaimOpened`...); `services/billing/events.py` turns facts
+into integration events.
 
-Pure Python: imports only the standard library and `portal_runtime.errors`."""
+Pure Python: imports only the standard library and the runtime's stdlib-only
+`portal_runtime.errors`, `portal_runtime.money` and `portal_runtime.dates`."""

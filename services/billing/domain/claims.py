@@ -2,7 +2,8 @@
 
 Statuses OPEN -> IN_PROGRESS -> ACCEPTED | REJECTED; OPEN may go straight to
 ACCEPTED or REJECTED. Moving a claim takes an answer. One open claim (OPEN or
-IN_PROGRESS) per document at a time."""
+IN_PROGRESS) per document at a time. Opening a claim states ClaimOpened, answering
+it ClaimAnswered."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from enum import StrEnum
 
 from portal_runtime.errors import AlreadyExists, FailedPrecondition, Violations
 
-from .documents import DocumentType
+from .documents import Document, DocumentType
 
 MESSAGE_MAX = 2000
 ANSWER_MAX = 2000
@@ -68,6 +69,25 @@ class Claim:
         return self.status in OPEN_STATUSES
 
 
+@dataclass(frozen=True)
+class ClaimOpened:
+    claim_id: str
+    entity_id: str
+    document_id: str
+    document_number: str
+    reason: ClaimReason
+    message: str
+
+
+@dataclass(frozen=True)
+class ClaimAnswered:
+    claim_id: str
+    entity_id: str
+    document_number: str
+    status: ClaimStatus
+    answer: str
+
+
 def validate_claim(
     *, reason: str, message: str, document_type: DocumentType, open_claim_exists: bool
 ) -> ClaimFields:
@@ -94,8 +114,46 @@ def validate_claim(
     return ClaimFields(reason=ClaimReason(clean_reason), message=clean_message)
 
 
-def answer_claim(claim: Claim, *, status: ClaimStatus, answer: str, at: datetime) -> Claim:
-    """The claim moved to `status` with the operator's `answer`."""
+def open_claim(
+    document: Document,
+    *,
+    reason: str,
+    message: str,
+    open_claim_exists: bool,
+    claim_id: str,
+    at: datetime,
+) -> tuple[Claim, ClaimOpened]:
+    """The customer's claim on `document` (see `validate_claim`), and its opening."""
+    fields = validate_claim(
+        reason=reason,
+        message=message,
+        document_type=document.type,
+        open_claim_exists=open_claim_exists,
+    )
+    claim = Claim(
+        id=claim_id,
+        entity_id=document.entity_id,
+        document_id=document.id,
+        document_number=document.number,
+        reason=fields.reason,
+        message=fields.message,
+        created_at=at,
+    )
+    opened = ClaimOpened(
+        claim_id=claim.id,
+        entity_id=claim.entity_id,
+        document_id=claim.document_id,
+        document_number=claim.document_number,
+        reason=claim.reason,
+        message=claim.message,
+    )
+    return claim, opened
+
+
+def answer_claim(
+    claim: Claim, *, status: ClaimStatus, answer: str, at: datetime
+) -> tuple[Claim, ClaimAnswered]:
+    """The claim moved to `status` with the operator's `answer`, and the answer."""
     violations = Violations()
     clean_answer = answer.strip()
     if not clean_answer:
@@ -108,4 +166,12 @@ def answer_claim(claim: Claim, *, status: ClaimStatus, answer: str, at: datetime
             "CLAIM_TRANSITION_NOT_ALLOWED",
             f"a claim {claim.status.value} cannot become {status.value}",
         )
-    return dataclasses.replace(claim, status=status, answer=clean_answer, answered_at=at)
+    answered = dataclasses.replace(claim, status=status, answer=clean_answer, answered_at=at)
+    fact = ClaimAnswered(
+        claim_id=answered.id,
+        entity_id=answered.entity_id,
+        document_number=answered.document_number,
+        status=answered.status,
+        answer=answered.answer,
+    )
+    return answered, fact

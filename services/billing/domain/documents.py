@@ -4,7 +4,8 @@ Amounts are integer cents, VAT rates integer basis points (2000 = 20 %). VAT is
 computed per rate on the sum of the lines of that rate, rounded half-up to the
 cent, by the shared rule of `portal_runtime.money`. Numbers are gapless per entity
 and year, from a sequence number the caller draws in its own transaction. Only
-invoices are paid; a credit note cancels an invoice once and for all."""
+invoices are paid; a credit note cancels an invoice once and for all. Issuing a
+document (an invoice, a statement, a credit note) states the `DocumentIssued` fact."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
-from portal_runtime.money import Totals, totals_by_rate, vat_cents  # noqa: F401
+from portal_runtime.money import Totals, totals_by_rate
 
 DEFAULT_PAYMENT_TERM_DAYS = 30
 RETENTION_YEARS = 5
@@ -97,6 +98,14 @@ def is_retained(issue_date: date, today: date) -> bool:
     return today <= retention_until(issue_date)
 
 
+def kept_since(today: date) -> date:
+    """The oldest issue date still listed (retention: five years)."""
+    try:
+        return today.replace(year=today.year - RETENTION_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - RETENTION_YEARS, day=28) + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Document:
     id: str
@@ -132,6 +141,73 @@ class Document:
     @property
     def paid(self) -> bool:
         return self.remaining_cents == 0
+
+    @property
+    def payment_status(self) -> str:
+        """What the PDF says of an invoice's payment ("" for other documents)."""
+        if self.type is not DocumentType.INVOICE:
+            return ""
+        if self.credited:
+            return "CREDITED"
+        if self.paid:
+            return "PAID"
+        return "PARTIALLY_PAID" if self.paid_cents else "UNPAID"
+
+
+@dataclass(frozen=True)
+class DocumentIssued:
+    """A document was numbered and issued (DocumentIssued)."""
+
+    document_id: str
+    entity_id: str
+    number: str
+    type: DocumentType
+    total_incl_cents: int
+    due_date: date
+    order_id: str
+
+
+def _issued(document: Document) -> DocumentIssued:
+    return DocumentIssued(
+        document_id=document.id,
+        entity_id=document.entity_id,
+        number=document.number,
+        type=document.type,
+        total_incl_cents=document.totals.incl_cents,
+        due_date=document.due_date,
+        order_id=document.order_id,
+    )
+
+
+def issue_document(
+    *,
+    document_id: str,
+    entity_id: str,
+    doc_type: DocumentType,
+    number: str,
+    issue_date: date,
+    lines: Sequence[Line],
+    contract_number: str = "",
+    period_start: date | None = None,
+    period_end: date | None = None,
+    order_id: str = "",
+) -> tuple[Document, DocumentIssued]:
+    """A new document issued on `issue_date` under `number`: an invoice falls due
+    after the payment term, any other document on the day it is issued."""
+    document = Document(
+        id=document_id,
+        entity_id=entity_id,
+        type=doc_type,
+        number=number,
+        issue_date=issue_date,
+        due_date=due_date(issue_date) if doc_type is DocumentType.INVOICE else issue_date,
+        lines=tuple(lines),
+        contract_number=contract_number,
+        period_start=period_start,
+        period_end=period_end,
+        order_id=order_id,
+    )
+    return document, _issued(document)
 
 
 def validate_lines(doc_type: DocumentType, lines: Sequence[Line]) -> tuple[Line, ...]:
@@ -177,9 +253,9 @@ def ensure_creditable(invoice: Document) -> None:
 
 def credit_note_for(
     invoice: Document, *, credit_note_id: str, number: str, issue_date: date
-) -> tuple[Document, Document]:
-    """The credit note cancelling `invoice` (same lines, so its totals read positive)
-    and the invoice, now credited: nothing left to pay on it."""
+) -> tuple[Document, Document, DocumentIssued]:
+    """The credit note cancelling `invoice` (same lines, so its totals read positive),
+    the invoice, now credited (nothing left to pay on it), and the note's issue."""
     ensure_creditable(invoice)
     note = Document(
         id=credit_note_id,
@@ -195,7 +271,7 @@ def credit_note_for(
         order_id=invoice.order_id,
         credits_document_id=invoice.id,
     )
-    return note, dataclasses.replace(invoice, credited_by_id=credit_note_id)
+    return note, dataclasses.replace(invoice, credited_by_id=credit_note_id), _issued(note)
 
 
 def ensure_payable(document: Document) -> None:

@@ -100,6 +100,26 @@ def validate_mandate(*, holder: str, iban: str, bic: str, check: AccountChecker)
     )
 
 
+def short_id(entity_id: str) -> str:
+    """The entity's id as a mandate reference quotes it: letters and digits, 16 at most."""
+    return (re.sub(r"[^A-Za-z0-9]", "", entity_id)[:16] or "X").upper()
+
+
+def new_mandate(
+    fields: MandateFields, *, mandate_id: str, entity_id: str, sequence: int, at: datetime
+) -> Mandate:
+    """The entity's `sequence`-th mandate, active from `at`; only the IBAN masked."""
+    return Mandate(
+        id=mandate_id,
+        entity_id=entity_id,
+        reference=mandate_reference(short_id(entity_id), sequence),
+        holder=fields.holder,
+        iban_masked=fields.iban_masked,
+        bic=fields.bic,
+        created_at=at,
+    )
+
+
 def mandate_reference(entity_short_id: str, sequence: int) -> str:
     """``PTL-<entity short id>-<6 digits>``, unique per entity and sequence."""
     if not _SHORT_ID.match(entity_short_id):

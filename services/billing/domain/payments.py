@@ -7,7 +7,10 @@ not an error: `apply_notification` says whether it changed anything.
 
 Allocation: paying the balance settles the oldest unpaid invoices first (issue
 date, then number); a partial amount settles invoices fully in that order, then
-part of the next."""
+part of the next.
+
+A payment that succeeds settles what it pays and states PaymentSucceeded; one
+the provider declines states PaymentFailed."""
 
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ from enum import StrEnum
 from portal_runtime.errors import FailedPrecondition, InvalidArgument
 
 from .documents import Document, ensure_payable, record_payment
+
+# Payment methods (also the values ordering's OrderSubmitted.payment_method takes).
+CARD = "CARD"
+TRANSFER = "TRANSFER"
 
 
 class PaymentState(StrEnum):
@@ -69,6 +76,63 @@ class Payment:
         return self.state in TERMINAL_STATES
 
 
+@dataclass(frozen=True)
+class PaymentSucceeded:
+    payment_id: str
+    entity_id: str
+    amount_cents: int
+    method: str
+    order_id: str
+    document_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PaymentFailed:
+    payment_id: str
+    entity_id: str
+    amount_cents: int
+    method: str
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a succeeded payment did: the documents it paid more of, the numbers of
+    those that had nothing left to pay, and its success."""
+
+    documents: tuple[Document, ...]
+    unapplied: tuple[str, ...]
+    succeeded: PaymentSucceeded
+
+
+def new_payment(
+    *,
+    payment_id: str,
+    entity_id: str,
+    method: str,
+    allocations: Sequence[Allocation],
+    documents: Iterable[Document],
+    at: datetime,
+    state: PaymentState = PaymentState.PENDING,
+) -> Payment:
+    """A payment of the sum of `allocations`; it names an order when the documents
+    it pays all bill the same one."""
+    paid_ids = {a.document_id for a in allocations}
+    orders = {doc.order_id for doc in documents if doc.id in paid_ids}
+    return Payment(
+        id=payment_id,
+        entity_id=entity_id,
+        amount_cents=sum(a.amount_cents for a in allocations),
+        method=method,
+        state=state,
+        allocations=tuple(allocations),
+        order_id=orders.pop() if len(orders) == 1 else "",
+        created_at=at,
+        completed_at=at if state is PaymentState.SUCCEEDED else None,
+    )
+
+
 def validate_amount(amount_cents: int, field_name: str = "amount") -> int:
     if amount_cents <= 0:
         raise InvalidArgument.for_field(field_name, "must be greater than 0 cents")
@@ -91,6 +155,27 @@ def apply_notification(
             completed_at=at if terminal else payment.completed_at,
         ),
         True,
+    )
+
+
+def fail_checkout(payment: Payment, *, reason: str, at: datetime) -> Payment:
+    """The provider could not start the payment: it fails at once, without
+    PaymentFailed (the customer learns it from the answer to their request)."""
+    failed, _ = apply_notification(payment, PaymentState.FAILED, at=at, failure_reason=reason)
+    return failed
+
+
+def payment_failure(payment: Payment) -> PaymentFailed:
+    """What a declined payment states."""
+    if payment.state is not PaymentState.FAILED:
+        raise FailedPrecondition("PAYMENT_NOT_FAILED", f"payment {payment.id} has not failed")
+    return PaymentFailed(
+        payment_id=payment.id,
+        entity_id=payment.entity_id,
+        amount_cents=payment.amount_cents,
+        method=payment.method,
+        order_id=payment.order_id,
+        reason=payment.failure_reason,
     )
 
 
@@ -144,3 +229,32 @@ def settle(documents: Sequence[Document], allocations: Iterable[Allocation]) -> 
         current = changed.get(allocation.document_id) or by_id[allocation.document_id]
         changed[allocation.document_id] = record_payment(current, allocation.amount_cents)
     return list(changed.values())
+
+
+def settle_succeeded(payment: Payment, documents: Iterable[Document]) -> Settlement:
+    """A succeeded payment applied to the documents it pays, each up to what it
+    still owes. A document paid or credited meanwhile keeps its state (the money is
+    then a surplus for operators to refund): the payment itself is never refused."""
+    if payment.state is not PaymentState.SUCCEEDED:
+        raise FailedPrecondition("PAYMENT_NOT_SUCCEEDED", f"payment {payment.id} has not succeeded")
+    by_id = {doc.id: doc for doc in documents}
+    applicable: list[Allocation] = []
+    unapplied: list[str] = []
+    for allocation in payment.allocations:
+        doc = by_id.get(allocation.document_id)
+        if doc is None:
+            continue
+        amount = min(allocation.amount_cents, doc.remaining_cents)
+        if amount <= 0:
+            unapplied.append(doc.number)
+            continue
+        applicable.append(Allocation(doc.id, doc.number, amount))
+    succeeded = PaymentSucceeded(
+        payment_id=payment.id,
+        entity_id=payment.entity_id,
+        amount_cents=payment.amount_cents,
+        method=payment.method,
+        order_id=payment.order_id,
+        document_ids=tuple(a.document_id for a in payment.allocations),
+    )
+    return Settlement(tuple(settle(list(by_id.values()), applicable)), tuple(unapplied), succeeded)

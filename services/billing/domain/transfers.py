@@ -4,6 +4,8 @@ statement CSV.
 References compare once spaces are removed and letters upper-cased. A transfer of
 the expected amount (or more: the surplus is recorded) pays what it refers to; less
 is matched but partial; an unknown reference is unmatched and kept, never dropped.
+An order paid by transfer is expected under its reference for its invoice's total;
+a transfer is then matched against what remains to pay on that invoice.
 
 The statement CSV has ``date;amount;reference;payer`` columns (``;`` or ``,``
 separated, optional header), UTF-8 with or without BOM, else Latin-1; amounts with
@@ -16,11 +18,14 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import InvalidArgument, Violations
+
+from .documents import Document
 
 BOM = b"\xef\xbb\xbf"
 REFERENCE_MAX = 140
@@ -28,7 +33,6 @@ PAYER_MAX = 140
 MAX_LINES = 100_000
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _AMOUNT = re.compile(r"^\+?\d+(?:[.,]\d{1,2})?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 COLUMNS = ("date", "amount", "reference", "payer")
 
@@ -47,6 +51,22 @@ class Expected:
     entity_id: str
     order_id: str = ""
     document_id: str = ""
+
+
+def expected_for(invoice: Document, reference: str) -> Expected:
+    """What billing expects under an order's transfer `reference`: its invoice's total."""
+    return Expected(
+        reference=normalise_reference(reference),
+        amount_cents=invoice.totals.incl_cents,
+        entity_id=invoice.entity_id,
+        order_id=invoice.order_id,
+        document_id=invoice.id,
+    )
+
+
+def still_expected(expected: Expected, document: Document | None) -> Expected:
+    """`expected` for what remains to pay on its document (nothing once it is gone)."""
+    return replace(expected, amount_cents=document.remaining_cents if document else 0)
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,54 @@ def match_transfer(
 
 
 @dataclass(frozen=True)
+class Transfer:
+    """A received transfer, matched or not (kept either way)."""
+
+    id: str
+    received_on: date
+    amount_cents: int
+    reference: str
+    payer: str
+    matched: bool
+    entity_id: str = ""
+    order_id: str = ""
+    document_id: str = ""
+    payment_id: str = ""
+    surplus_cents: int = 0
+    created_at: datetime | None = None
+
+    def paid_by(self, payment_id: str) -> Transfer:
+        return replace(self, payment_id=payment_id)
+
+
+def received_transfer(
+    *,
+    transfer_id: str,
+    received_on: date,
+    amount_cents: int,
+    reference: str,
+    payer: str,
+    match: TransferMatch,
+    at: datetime,
+) -> Transfer:
+    """The transfer as it is kept: what it matched, and what it brought beyond it."""
+    found = match.expected
+    return Transfer(
+        id=transfer_id,
+        received_on=received_on,
+        amount_cents=amount_cents,
+        reference=reference,
+        payer=payer,
+        matched=match.matched,
+        entity_id=found.entity_id if found else "",
+        order_id=found.order_id if found else "",
+        document_id=found.document_id if found else "",
+        surplus_cents=match.surplus_cents,
+        created_at=at,
+    )
+
+
+@dataclass(frozen=True)
 class StatementLine:
     line_number: int
     received_on: date
@@ -107,16 +175,13 @@ def parse_amount_cents(raw: str) -> int | None:
 
 def parse_date(raw: str) -> date | None:
     text = raw.strip()
-    iso = _ISO_DATE.match(text)
     french = _FR_DATE.match(text)
+    if not french:
+        return parse_iso_date(text)
     try:
-        if iso:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        if french:
-            return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
+        return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
     except ValueError:
         return None
-    return None
 
 
 def _decode(data: bytes) -> str:

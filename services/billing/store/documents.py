@@ -1,18 +1,26 @@
-"""Documents, their gapless number sequences, and the entity-account projection.
+"""Documents and their gapless number sequences, the orders cancelled before they
+were invoiced, and the entity-account projection.
 
 Customer calls pass their entity id (another entity's document is not found);
-operators and event handlers pass None (any entity)."""
+operators and event handlers pass None (any entity). A document's lines and
+number never change once stored: only what is paid on it and its credit note do."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.clock import aware
+from services.billing.domain.accounts import EntityAccount
+from services.billing.domain.documents import Document, DocumentType, Line
+from services.billing.store.rows import from_row, to_row
 from services.billing.store.tables import (
     cancelled_orders,
     document_sequences,
@@ -21,30 +29,62 @@ from services.billing.store.tables import (
 )
 
 
-def _dialect(s: AsyncSession):  # type: ignore[no-untyped-def]
+def dialect(s: AsyncSession):  # type: ignore[no-untyped-def]
+    """The dialect module whose `insert` knows upserts."""
     return postgresql if s.bind.dialect.name == "postgresql" else sqlite
 
 
 def unpaid_clause():  # type: ignore[no-untyped-def]
     """Invoices not credited with something left to pay (the domain's remaining > 0)."""
     return and_(
-        documents.c.type == "INVOICE",
+        documents.c.type == DocumentType.INVOICE.value,
         documents.c.credited_by_id == "",
         documents.c.paid_cents < documents.c.total_incl_cents,
     )
 
 
+@dataclass(frozen=True)
+class DocumentView:
+    """A document and when it was stored (the API shows both)."""
+
+    document: Document
+    created_at: datetime | None
+
+
+def _document(row: Row) -> Document:
+    return from_row(
+        Document,
+        row,
+        type=DocumentType(row.type),
+        lines=tuple(Line(**line) for line in row.lines),
+    )
+
+
+def _view(row: Row) -> DocumentView:
+    return DocumentView(_document(row), aware(row.created_at))
+
+
+def _row(doc: Document, created_at: datetime) -> dict[str, Any]:
+    return to_row(
+        doc,
+        documents,
+        lines=[dataclasses.asdict(line) for line in doc.lines],
+        # Stored for the unpaid filter, which compares it with paid_cents in SQL.
+        total_incl_cents=doc.totals.incl_cents,
+        created_at=created_at,
+    )
+
+
 class DocumentsRepository:
-    # ---- numbers -------------------------------------------------------------
-    async def next_document_sequence(
-        self, s: AsyncSession, entity_id: str, year: int, doc_type: str
+    async def next_sequence(
+        self, s: AsyncSession, entity_id: str, doc_type: DocumentType, year: int
     ) -> int:
         """The next number of the entity's sequence for that type and year, drawn
         in the caller's transaction (an upsert: gapless, since a rollback undoes it)."""
         statement = (
-            _dialect(s)
+            dialect(s)
             .insert(document_sequences)
-            .values(entity_id=entity_id, year=year, type=doc_type, last_number=1)
+            .values(entity_id=entity_id, year=year, type=doc_type.value, last_number=1)
         )
         statement = statement.on_conflict_do_update(
             index_elements=[
@@ -56,51 +96,71 @@ class DocumentsRepository:
         ).returning(document_sequences.c.last_number)
         return int((await s.execute(statement)).scalar_one())
 
-    # ---- documents -------------------------------------------------------------
-    async def add_document(self, s: AsyncSession, values: dict[str, Any]) -> None:
-        await s.execute(insert(documents).values(**values))
+    async def add(self, s: AsyncSession, document: Document, *, created_at: datetime) -> None:
+        await s.execute(insert(documents).values(**_row(document, created_at)))
 
-    async def update_document(self, s: AsyncSession, document_id: str, **values: Any) -> None:
+    async def save_paid(self, s: AsyncSession, document: Document) -> None:
+        """Writes what is paid on the document (and nothing else: a credit note
+        written meanwhile stays)."""
+        await self._update(s, document.id, paid_cents=document.paid_cents)
+
+    async def save_credited(self, s: AsyncSession, document: Document) -> None:
+        """Writes the credit note that cancelled the invoice (and nothing else)."""
+        await self._update(s, document.id, credited_by_id=document.credited_by_id)
+
+    async def _update(self, s: AsyncSession, document_id: str, **values: Any) -> None:
         await s.execute(update(documents).where(documents.c.id == document_id).values(**values))
 
-    async def document(
-        self, s: AsyncSession, document_id: str, entity_id: str | None
-    ) -> Row | None:
+    async def _first(self, s: AsyncSession, document_id: str, entity_id: str | None) -> Row | None:
         query = select(documents).where(documents.c.id == document_id)
         if entity_id is not None:
             query = query.where(documents.c.entity_id == entity_id)
         return (await s.execute(query)).first()
 
-    async def documents_by_ids(self, s: AsyncSession, ids: Sequence[str]) -> list[Row]:
+    async def get(
+        self, s: AsyncSession, document_id: str, entity_id: str | None
+    ) -> Document | None:
+        row = await self._first(s, document_id, entity_id)
+        return _document(row) if row is not None else None
+
+    async def view(
+        self, s: AsyncSession, document_id: str, entity_id: str | None
+    ) -> DocumentView | None:
+        row = await self._first(s, document_id, entity_id)
+        return _view(row) if row is not None else None
+
+    async def by_ids(self, s: AsyncSession, ids: Sequence[str]) -> list[Document]:
         if not ids:
             return []
-        return list((await s.execute(select(documents).where(documents.c.id.in_(ids)))).all())
+        rows = (await s.execute(select(documents).where(documents.c.id.in_(ids)))).all()
+        return [_document(row) for row in rows]
 
-    async def invoice_of_order(self, s: AsyncSession, order_id: str) -> Row | None:
+    async def invoice_of_order(self, s: AsyncSession, order_id: str) -> Document | None:
         query = select(documents).where(
-            documents.c.order_id == order_id, documents.c.type == "INVOICE"
+            documents.c.order_id == order_id, documents.c.type == DocumentType.INVOICE.value
         )
-        return (await s.execute(query)).first()
+        row = (await s.execute(query)).first()
+        return _document(row) if row is not None else None
 
-    async def list_documents(
+    async def find(
         self,
         s: AsyncSession,
         entity_id: str,
         *,
         kept_since: date,
-        doc_type: str = "",
+        doc_type: DocumentType | None = None,
         issued_from: date | None = None,
         issued_to: date | None = None,
         unpaid: bool = False,
         offset: int = 0,
         limit: int = 50,
-    ) -> list[Row]:
+    ) -> list[DocumentView]:
         """Newest first, only those issued on or after `kept_since` (retention)."""
         query = select(documents).where(
             documents.c.entity_id == entity_id, documents.c.issue_date >= kept_since
         )
         if doc_type:
-            query = query.where(documents.c.type == doc_type)
+            query = query.where(documents.c.type == doc_type.value)
         if issued_from:
             query = query.where(documents.c.issue_date >= issued_from)
         if issued_to:
@@ -110,16 +170,18 @@ class DocumentsRepository:
         query = query.order_by(
             documents.c.issue_date.desc(), documents.c.created_at.desc(), documents.c.number.desc()
         )
-        return list((await s.execute(query.offset(offset).limit(limit))).all())
+        return [_view(row) for row in (await s.execute(query.offset(offset).limit(limit))).all()]
 
-    async def unpaid_documents(self, s: AsyncSession, entity_id: str) -> list[Row]:
+    async def unpaid(self, s: AsyncSession, entity_id: str) -> list[DocumentView]:
+        """The entity's invoices with something left to pay, oldest first."""
         query = (
             select(documents)
             .where(documents.c.entity_id == entity_id, unpaid_clause())
             .order_by(documents.c.issue_date, documents.c.number)
         )
-        return list((await s.execute(query)).all())
+        return [_view(row) for row in (await s.execute(query)).all()]
 
+    # ---- orders cancelled before they were invoiced ---------------------------------
     async def mark_order_cancelled(
         self, s: AsyncSession, order_id: str, entity_id: str, at: datetime
     ) -> None:
@@ -134,30 +196,33 @@ class DocumentsRepository:
         query = select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id == order_id)
         return (await s.scalar(query)) is not None
 
-    # ---- entity accounts (projection) -------------------------------------------
-    async def account(self, s: AsyncSession, entity_id: str) -> Row | None:
+
+class AccountsRepository:
+    """The entity-account projection (identity's AccountUpdated)."""
+
+    async def get(self, s: AsyncSession, entity_id: str) -> EntityAccount | None:
         query = select(entity_accounts).where(entity_accounts.c.entity_id == entity_id)
-        return (await s.execute(query)).first()
-
-    async def save_account(self, s: AsyncSession, values: dict[str, Any]) -> bool:
-        """Stores the snapshot unless a newer one is already there; whether it did."""
-        updated_at: datetime = values["updated_at"]
-        current = await self.account(s, values["entity_id"])
-        if current is None:
-            await s.execute(insert(entity_accounts).values(**values))
-            return True
-        known = current.updated_at
-        if known is not None and known.tzinfo is None:
-            known = known.replace(tzinfo=updated_at.tzinfo)
-        if known is not None and known > updated_at:
-            return False
-        await s.execute(
-            update(entity_accounts)
-            .where(entity_accounts.c.entity_id == values["entity_id"])
-            .values(**values)
+        row = (await s.execute(query)).first()
+        if row is None:
+            return None
+        return from_row(
+            EntityAccount,
+            row,
+            contract_numbers=tuple(row.contract_numbers or ()),
+            address_lines=tuple(row.address_lines or ()),
         )
-        return True
 
-    async def count_documents(self, s: AsyncSession, entity_id: str) -> int:
-        query = select(func.count()).select_from(documents)
-        return int(await s.scalar(query.where(documents.c.entity_id == entity_id)) or 0)
+    async def save(self, s: AsyncSession, account: EntityAccount) -> None:
+        """Stores the snapshot in place of the one known (see `supersedes`)."""
+        values = to_row(
+            account,
+            entity_accounts,
+            contract_numbers=list(account.contract_numbers),
+            address_lines=list(account.address_lines),
+        )
+        statement = dialect(s).insert(entity_accounts).values(**values)
+        await s.execute(
+            statement.on_conflict_do_update(
+                index_elements=[entity_accounts.c.entity_id], set_=values
+            )
+        )

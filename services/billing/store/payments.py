@@ -1,65 +1,109 @@
-"""Payments and what they pay, provider notifications seen, expected and
-received transfers, mandates and claims."""
+"""Payments and what they pay (allocations, in their order), and the provider
+notifications already applied."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing.store.tables import (
-    claims,
-    expected_transfers,
-    mandates,
-    payment_allocations,
-    payments,
-    provider_events,
-    transfers,
-)
+from portal_runtime.db import new_id
+from services.billing.domain.payments import Allocation, Payment, PaymentState
+from services.billing.store.rows import from_row, to_row
+from services.billing.store.tables import payment_allocations, payments, provider_events
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """A payment and where the provider takes the customer to pay it."""
+
+    payment: Payment
+    redirect_url: str = ""
+
+
+def _payment(row: Row, allocations: Sequence[Row]) -> Payment:
+    return from_row(
+        Payment,
+        row,
+        state=PaymentState(row.state),
+        allocations=tuple(from_row(Allocation, a) for a in allocations),
+    )
 
 
 class PaymentsRepository:
-    # ---- payments ----------------------------------------------------------------
-    async def add_payment(
-        self, s: AsyncSession, values: dict[str, Any], allocations: list[dict[str, Any]]
+    async def add(self, s: AsyncSession, payment: Payment) -> None:
+        await s.execute(insert(payments).values(**to_row(payment, payments)))
+        if payment.allocations:
+            await s.execute(
+                insert(payment_allocations),
+                [
+                    to_row(a, payment_allocations, id=new_id(), payment_id=payment.id, position=i)
+                    for i, a in enumerate(payment.allocations)
+                ],
+            )
+
+    async def save_state(self, s: AsyncSession, payment: Payment) -> None:
+        """Writes where the payment stands (its amount and allocations never change)."""
+        await s.execute(
+            update(payments)
+            .where(payments.c.id == payment.id)
+            .values(
+                state=payment.state.value,
+                failure_reason=payment.failure_reason,
+                completed_at=payment.completed_at,
+            )
+        )
+
+    async def save_checkout(
+        self, s: AsyncSession, payment_id: str, *, provider_ref: str, redirect_url: str
     ) -> None:
-        await s.execute(insert(payments).values(**values))
-        if allocations:
-            await s.execute(insert(payment_allocations), allocations)
+        await s.execute(
+            update(payments)
+            .where(payments.c.id == payment_id)
+            .values(provider_ref=provider_ref, redirect_url=redirect_url)
+        )
 
-    async def update_payment(self, s: AsyncSession, payment_id: str, **values: Any) -> None:
-        await s.execute(update(payments).where(payments.c.id == payment_id).values(**values))
+    async def _views(self, s: AsyncSession, rows: Sequence[Row]) -> list[PaymentView]:
+        by_payment: dict[str, list[Row]] = {row.id: [] for row in rows}
+        if rows:
+            query = (
+                select(payment_allocations)
+                .where(payment_allocations.c.payment_id.in_(list(by_payment)))
+                .order_by(payment_allocations.c.position)
+            )
+            for allocation in (await s.execute(query)).all():
+                by_payment[allocation.payment_id].append(allocation)
+        return [PaymentView(_payment(row, by_payment[row.id]), row.redirect_url) for row in rows]
 
-    async def payment(self, s: AsyncSession, payment_id: str, entity_id: str | None) -> Row | None:
+    async def view(
+        self, s: AsyncSession, payment_id: str, entity_id: str | None
+    ) -> PaymentView | None:
         query = select(payments).where(payments.c.id == payment_id)
         if entity_id is not None:
             query = query.where(payments.c.entity_id == entity_id)
-        return (await s.execute(query)).first()
+        row = (await s.execute(query)).first()
+        views = await self._views(s, [row] if row is not None else [])
+        return views[0] if views else None
 
-    async def payment_by_ref(self, s: AsyncSession, provider_ref: str) -> Row | None:
+    async def get(self, s: AsyncSession, payment_id: str, entity_id: str | None) -> Payment | None:
+        view = await self.view(s, payment_id, entity_id)
+        return view.payment if view else None
+
+    async def by_provider_ref(self, s: AsyncSession, provider_ref: str) -> Payment | None:
         if not provider_ref:
             return None
         query = select(payments).where(payments.c.provider_ref == provider_ref)
-        return (await s.execute(query)).first()
+        row = (await s.execute(query)).first()
+        views = await self._views(s, [row] if row is not None else [])
+        return views[0].payment if views else None
 
-    async def allocations_of(self, s: AsyncSession, payment_ids: Sequence[str]) -> dict[str, list]:
-        result: dict[str, list] = {payment_id: [] for payment_id in payment_ids}
-        if not payment_ids:
-            return result
-        query = (
-            select(payment_allocations)
-            .where(payment_allocations.c.payment_id.in_(payment_ids))
-            .order_by(payment_allocations.c.position)
-        )
-        for row in (await s.execute(query)).all():
-            result[row.payment_id].append(row)
-        return result
-
-    async def list_payments(
+    async def find(
         self, s: AsyncSession, entity_id: str, *, offset: int, limit: int
-    ) -> list[Row]:
+    ) -> list[PaymentView]:
+        """Newest first."""
         query = (
             select(payments)
             .where(payments.c.entity_id == entity_id)
@@ -67,99 +111,19 @@ class PaymentsRepository:
             .offset(offset)
             .limit(limit)
         )
-        return list((await s.execute(query)).all())
+        return await self._views(s, (await s.execute(query)).all())
 
+    # ---- provider notifications ---------------------------------------------------------
     async def provider_event_seen(self, s: AsyncSession, event_id: str) -> bool:
         query = select(provider_events.c.event_id).where(provider_events.c.event_id == event_id)
         return (await s.scalar(query)) is not None
 
-    async def add_provider_event(self, s: AsyncSession, **values: Any) -> None:
-        await s.execute(insert(provider_events).values(**values))
-
-    # ---- transfers ----------------------------------------------------------------
-    async def add_expected_transfer(self, s: AsyncSession, **values: Any) -> None:
-        await s.execute(insert(expected_transfers).values(**values))
-
-    async def expected_transfer(self, s: AsyncSession, reference: str) -> Row | None:
-        query = select(expected_transfers).where(expected_transfers.c.reference == reference)
-        return (await s.execute(query)).first()
-
-    async def add_transfer(self, s: AsyncSession, **values: Any) -> None:
-        await s.execute(insert(transfers).values(**values))
-
-    async def transfers_by_ids(self, s: AsyncSession, ids: Sequence[str]) -> list[Row]:
-        """In the order of `ids`."""
-        if not ids:
-            return []
-        rows = (await s.execute(select(transfers).where(transfers.c.id.in_(ids)))).all()
-        by_id = {row.id: row for row in rows}
-        return [by_id[i] for i in ids]
-
-    async def list_transfers(
-        self, s: AsyncSession, *, unmatched: bool, offset: int, limit: int
-    ) -> list[Row]:
-        query = select(transfers)
-        if unmatched:
-            query = query.where(transfers.c.matched.is_(False))
-        query = query.order_by(transfers.c.created_at.desc(), transfers.c.id)
-        return list((await s.execute(query.offset(offset).limit(limit))).all())
-
-    # ---- mandates -----------------------------------------------------------------
-    async def add_mandate(self, s: AsyncSession, **values: Any) -> None:
-        await s.execute(insert(mandates).values(**values))
-
-    async def mandate(self, s: AsyncSession, mandate_id: str, entity_id: str) -> Row | None:
-        query = select(mandates).where(
-            mandates.c.id == mandate_id, mandates.c.entity_id == entity_id
+    async def add_provider_event(
+        self, s: AsyncSession, event_id: str, *, payment_id: str, status: str, at: datetime
+    ) -> None:
+        """Records a notification as applied (`payment_id` empty: no such payment)."""
+        await s.execute(
+            insert(provider_events).values(
+                event_id=event_id, payment_id=payment_id, status=status, received_at=at
+            )
         )
-        return (await s.execute(query)).first()
-
-    async def update_mandate(self, s: AsyncSession, mandate_id: str, **values: Any) -> None:
-        await s.execute(update(mandates).where(mandates.c.id == mandate_id).values(**values))
-
-    async def count_mandates(self, s: AsyncSession, entity_id: str) -> int:
-        query = select(func.count()).select_from(mandates).where(mandates.c.entity_id == entity_id)
-        return int(await s.scalar(query) or 0)
-
-    async def list_mandates(
-        self, s: AsyncSession, entity_id: str, *, offset: int, limit: int
-    ) -> list[Row]:
-        query = (
-            select(mandates)
-            .where(mandates.c.entity_id == entity_id)
-            .order_by(mandates.c.created_at.desc(), mandates.c.id)
-        )
-        return list((await s.execute(query.offset(offset).limit(limit))).all())
-
-    # ---- claims -------------------------------------------------------------------
-    async def add_claim(self, s: AsyncSession, **values: Any) -> None:
-        await s.execute(insert(claims).values(**values))
-
-    async def claim(self, s: AsyncSession, claim_id: str) -> Row | None:
-        return (await s.execute(select(claims).where(claims.c.id == claim_id))).first()
-
-    async def update_claim(self, s: AsyncSession, claim_id: str, **values: Any) -> None:
-        await s.execute(update(claims).where(claims.c.id == claim_id).values(**values))
-
-    async def open_claim_exists(self, s: AsyncSession, document_id: str) -> bool:
-        query = select(claims.c.id).where(
-            claims.c.document_id == document_id, claims.c.status.in_(("OPEN", "IN_PROGRESS"))
-        )
-        return (await s.scalar(query.limit(1))) is not None
-
-    async def list_claims(
-        self,
-        s: AsyncSession,
-        *,
-        entity_id: str | None,
-        status: str = "",
-        offset: int,
-        limit: int,
-    ) -> list[Row]:
-        query = select(claims)
-        if entity_id is not None:
-            query = query.where(claims.c.entity_id == entity_id)
-        if status:
-            query = query.where(claims.c.status == status)
-        query = query.order_by(claims.c.created_at.desc(), claims.c.id)
-        return list((await s.execute(query.offset(offset).limit(limit))).all())

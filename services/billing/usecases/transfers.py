@@ -8,24 +8,25 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.db import new_id
 from portal_runtime.errors import Violations
 from portal_runtime.filters import parse_day
 from portal_runtime.pagination import parse_page
-from services.billing.domain.payments import Allocation, PaymentState
+from services.billing.domain.payments import TRANSFER, Allocation, PaymentState
 from services.billing.domain.transfers import (
     PAYER_MAX,
     REFERENCE_MAX,
-    Expected,
+    Transfer,
     match_transfer,
     normalise_reference,
     parse_bank_statement,
+    received_transfer,
+    still_expected,
 )
-from services.billing.usecases.common import Deps, document_of
-from services.billing.usecases.payments import add_payment, settle_succeeded
+from services.billing.usecases.common import Deps
+from services.billing.usecases.payments import add_payment, settle
 
 log = logging.getLogger(__name__)
 
@@ -38,57 +39,41 @@ class TransferInput:
     payer: str
 
 
-async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> str:
+async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> Transfer:
     key = normalise_reference(given.reference)
-    expected_row = await deps.repo.expected_transfer(s, key) if key else None
-    candidates: list[Expected] = []
-    doc = None
-    if expected_row is not None:
-        row = await deps.repo.document(s, expected_row.document_id, None)
-        doc = document_of(row) if row is not None else None
-        remaining = doc.remaining_cents if doc else 0
-        candidates.append(
-            Expected(
-                reference=expected_row.reference,
-                amount_cents=remaining,
-                entity_id=expected_row.entity_id,
-                order_id=expected_row.order_id,
-                document_id=expected_row.document_id,
-            )
-        )
-    match = match_transfer(given.reference, given.amount_cents, candidates)
-    transfer_id = new_id()
-    values = {
-        "id": transfer_id,
-        "received_on": given.received_on,
-        "amount_cents": given.amount_cents,
-        "reference": given.reference,
-        "payer": given.payer,
-        "matched": match.matched,
-        "surplus_cents": match.surplus_cents,
-        "created_at": deps.clock(),
-    }
-    if match.expected is not None:
-        values.update(
-            entity_id=match.expected.entity_id,
-            order_id=match.expected.order_id,
-            document_id=match.expected.document_id,
-        )
+    expected = await deps.repo.transfers.expected(s, key) if key else None
+    doc = await deps.repo.documents.get(s, expected.document_id, None) if expected else None
+    match = match_transfer(
+        given.reference,
+        given.amount_cents,
+        [still_expected(expected, doc)] if expected else [],
+    )
+    transfer = received_transfer(
+        transfer_id=new_id(),
+        received_on=given.received_on,
+        amount_cents=given.amount_cents,
+        reference=given.reference,
+        payer=given.payer,
+        match=match,
+        at=deps.clock(),
+    )
+    if match.matched:
         if doc is not None and match.applied_cents > 0:
             payment = await add_payment(
                 deps,
                 s,
                 entity_id=doc.entity_id,
-                method="TRANSFER",
+                method=TRANSFER,
                 allocations=[Allocation(doc.id, doc.number, match.applied_cents)],
+                documents=[doc],
                 state=PaymentState.SUCCEEDED,
             )
-            await settle_succeeded(deps, s, payment)
-            values["payment_id"] = payment.id
+            await settle(deps, s, payment, [doc])
+            transfer = transfer.paid_by(payment.id)
         else:
-            log.warning("transfer %s quotes %s: nothing left to pay", transfer_id, key)
-    await deps.repo.add_transfer(s, **values)
-    return transfer_id
+            log.warning("transfer %s quotes %s: nothing left to pay", transfer.id, key)
+    await deps.repo.transfers.add(s, transfer)
+    return transfer
 
 
 def transfer_input(
@@ -113,18 +98,17 @@ def transfer_input(
     return TransferInput(day, amount_cents, clean_reference, clean_payer)
 
 
-async def record_transfer(deps: Deps, given: TransferInput) -> Row:
+async def record_transfer(deps: Deps, given: TransferInput) -> Transfer:
     async with deps.db.transaction() as s:
-        transfer_id = await _record(deps, s, given)
-        return (await deps.repo.transfers_by_ids(s, [transfer_id]))[0]
+        return await _record(deps, s, given)
 
 
-async def import_statement(deps: Deps, data: bytes) -> list[Row]:
+async def import_statement(deps: Deps, data: bytes) -> list[Transfer]:
     """Every line recorded (matched or not), in one transaction; a bad file
     records nothing and lists every bad line."""
     lines = parse_bank_statement(data)
     async with deps.db.transaction() as s:
-        ids = [
+        return [
             await _record(
                 deps,
                 s,
@@ -132,15 +116,14 @@ async def import_statement(deps: Deps, data: bytes) -> list[Row]:
             )
             for line in lines
         ]
-        return await deps.repo.transfers_by_ids(s, ids)
 
 
 async def list_transfers(
     deps: Deps, unmatched: bool, page_size: int, page_token: str
-) -> tuple[list[Row], str]:
+) -> tuple[list[Transfer], str]:
     page = parse_page(page_size, page_token)
     async with deps.db.transaction() as s:
-        rows = await deps.repo.list_transfers(
+        found = await deps.repo.transfers.find(
             s, unmatched=unmatched, offset=page.offset, limit=page.limit + 1
         )
-    return rows[: page.limit], page.next_token(len(rows) > page.limit)
+    return found[: page.limit], page.next_token(len(found) > page.limit)

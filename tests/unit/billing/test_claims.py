@@ -65,7 +65,7 @@ def test_only_invoices_and_one_open_claim() -> None:
     ],
 )
 def test_allowed_transitions(start: ClaimStatus, target: ClaimStatus) -> None:
-    after = answer_claim(_claim(start), status=target, answer=" we checked ", at=AT)
+    after, _ = answer_claim(_claim(start), status=target, answer=" we checked ", at=AT)
     assert after.status is target and after.answer == "we checked" and after.answered_at == AT
     assert after.open == (target is ClaimStatus.IN_PROGRESS)
 

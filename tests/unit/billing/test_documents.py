@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument
+from portal_runtime.money import vat_cents
 from services.billing.domain.documents import (
     DocumentType,
     Line,
@@ -14,12 +15,13 @@ from services.billing.domain.documents import (
     due_date,
     ensure_payable,
     is_retained,
+    issue_document,
     parse_document_number,
     record_payment,
     retention_until,
     validate_lines,
-    vat_cents,
 )
+from services.billing.domain.order_invoices import lump_sum_lines, order_invoice_lines
 
 from .helpers import invoice
 
@@ -121,7 +123,7 @@ def test_validation_tidies_labels_and_allows_negative_prices_off_invoices() -> N
 
 def test_credit_note_cancels_the_invoice() -> None:
     doc = record_payment(invoice(), 2_000)
-    note, credited = credit_note_for(
+    note, credited, _ = credit_note_for(
         doc, credit_note_id="cn-1", number="AV-2026-000001", issue_date=date(2026, 2, 1)
     )
     assert note.type is DocumentType.CREDIT_NOTE
@@ -148,3 +150,33 @@ def test_only_invoices_are_payable() -> None:
     with pytest.raises(FailedPrecondition) as caught:
         ensure_payable(statement)
     assert caught.value.reason == "DOCUMENT_NOT_PAYABLE"
+
+
+def test_an_order_invoice_bills_loads_without_vat_and_new_cards_fees() -> None:
+    lines = order_invoice_lines(
+        loads_cents=10_000, new_cards=2, card_fee_cents=500, card_fee_vat_bp=2000
+    )
+    assert [(x.quantity, x.unit_price_cents, x.vat_rate_bp) for x in lines] == [
+        (1, 10_000, 0),
+        (2, 500, 2000),
+    ]
+    assert compute_totals(lines).incl_cents == 11_200
+    assert order_invoice_lines(loads_cents=0, new_cards=0, card_fee_cents=500,
+                               card_fee_vat_bp=2000) == ()  # fmt: skip
+    assert lump_sum_lines(order_number="CMD-1", amount_cents=0) == ()
+    assert [x.unit_price_cents for x in lump_sum_lines(order_number="CMD-1", amount_cents=9)] == [9]
+
+
+def test_issuing_a_document_states_it() -> None:
+    doc, issued = issue_document(
+        document_id="d1", entity_id="ent-1", doc_type=DocumentType.INVOICE,
+        number="FAC-2026-000001", issue_date=date(2026, 1, 15),
+        lines=[Line("Cartes", 1, 10_000, 2000)], order_id="o-1",
+    )  # fmt: skip
+    assert doc.due_date == due_date(date(2026, 1, 15))
+    assert (issued.document_id, issued.number, issued.order_id) == (doc.id, doc.number, "o-1")
+    assert issued.total_incl_cents == 12_000 and issued.due_date == doc.due_date
+    note, _, note_issued = credit_note_for(
+        doc, credit_note_id="cn-1", number="AV-2026-000001", issue_date=date(2026, 2, 1)
+    )
+    assert note_issued.type is DocumentType.CREDIT_NOTE and note_issued.document_id == note.id

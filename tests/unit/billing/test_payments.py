@@ -14,7 +14,9 @@ from services.billing.domain.payments import (
     allocate_document,
     apply_notification,
     balance_cents,
+    new_payment,
     settle,
+    settle_succeeded,
     validate_amount,
 )
 
@@ -144,7 +146,7 @@ def test_paying_one_document_refusals() -> None:
     with pytest.raises(FailedPrecondition) as already:
         allocate_document(paid)
     assert already.value.reason == "DOCUMENT_ALREADY_PAID"
-    _, credited = credit_note_for(
+    _, credited, _ = credit_note_for(
         invoice(), credit_note_id="cn", number="AV-2026-000001", issue_date=date(2026, 2, 1)
     )
     with pytest.raises(FailedPrecondition) as cancelled:
@@ -152,3 +154,20 @@ def test_paying_one_document_refusals() -> None:
     assert cancelled.value.reason == "DOCUMENT_CREDITED"
     # a credited invoice is left out of the balance
     assert balance_cents([credited]) == 0
+
+
+def test_a_succeeded_payment_pays_what_is_still_owed_and_states_it() -> None:
+    paid = invoice("FAC-2026-000001", lines=ONE_HUNDRED, paid_cents=10_000)
+    partly = invoice("FAC-2026-000002", lines=ONE_HUNDRED, paid_cents=9_000)
+    allocations = [Allocation(d.id, d.number, 10_000) for d in (paid, partly)]
+    payment = new_payment(
+        payment_id="p1", entity_id="ent-1", method="CARD", allocations=allocations,
+        documents=[paid, partly], at=AT, state=PaymentState.SUCCEEDED,
+    )  # fmt: skip
+    settlement = settle_succeeded(payment, [paid, partly])
+    assert [d.number for d in settlement.documents] == ["FAC-2026-000002"]
+    assert settlement.documents[0].paid and settlement.unapplied == ("FAC-2026-000001",)
+    assert settlement.succeeded.amount_cents == 20_000
+    assert settlement.succeeded.document_ids == (paid.id, partly.id)
+    with pytest.raises(FailedPrecondition):
+        settle_succeeded(_payment(), [paid])

@@ -57,7 +57,7 @@ def test_paid_invoice_pdf_in_english() -> None:
 
 
 def test_credit_note_pdf() -> None:
-    note, _ = credit_note_for(
+    note, _, _ = credit_note_for(
         invoice(lines=LINES), credit_note_id="cn", number="AV-2026-000001",
         issue_date=date(2026, 2, 1),
     )  # fmt: skip

@@ -1,0 +1,71 @@
+"""Billing's integration events: the domain's facts as the protobuf messages of
+`portal/billing/v1/events.proto`, ready for the outbox."""
+
+from __future__ import annotations
+
+from portal.billing.v1 import events_pb2
+from portal_runtime.outbox import new_event
+from portal_runtime.protos import money
+from services.billing.domain.claims import ClaimAnswered, ClaimOpened
+from services.billing.domain.documents import DocumentIssued
+from services.billing.domain.payments import PaymentFailed, PaymentSucceeded
+
+
+def document_issued(fact: DocumentIssued) -> events_pb2.DocumentIssued:
+    return new_event(
+        events_pb2.DocumentIssued,
+        entity_id=fact.entity_id,
+        document_id=fact.document_id,
+        number=fact.number,
+        type=fact.type.value,
+        total_incl_tax=money(fact.total_incl_cents),
+        due_date=fact.due_date.isoformat(),
+        order_id=fact.order_id,
+    )
+
+
+def payment_succeeded(fact: PaymentSucceeded) -> events_pb2.PaymentSucceeded:
+    return new_event(
+        events_pb2.PaymentSucceeded,
+        entity_id=fact.entity_id,
+        payment_id=fact.payment_id,
+        amount=money(fact.amount_cents),
+        method=fact.method,
+        order_id=fact.order_id,
+        document_ids=list(fact.document_ids),
+    )
+
+
+def payment_failed(fact: PaymentFailed) -> events_pb2.PaymentFailed:
+    return new_event(
+        events_pb2.PaymentFailed,
+        entity_id=fact.entity_id,
+        payment_id=fact.payment_id,
+        amount=money(fact.amount_cents),
+        method=fact.method,
+        order_id=fact.order_id,
+        reason=fact.reason,
+    )
+
+
+def claim_opened(fact: ClaimOpened) -> events_pb2.ClaimOpened:
+    return new_event(
+        events_pb2.ClaimOpened,
+        entity_id=fact.entity_id,
+        claim_id=fact.claim_id,
+        document_id=fact.document_id,
+        document_number=fact.document_number,
+        reason=fact.reason.value,
+        message=fact.message,
+    )
+
+
+def claim_answered(fact: ClaimAnswered) -> events_pb2.ClaimAnswered:
+    return new_event(
+        events_pb2.ClaimAnswered,
+        entity_id=fact.entity_id,
+        claim_id=fact.claim_id,
+        document_number=fact.document_number,
+        status=fact.status.value,
+        answer=fact.answer,
+    )
