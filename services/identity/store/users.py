@@ -86,8 +86,14 @@ class UsersRepository:
             )
         )
 
-    async def get(self, s: AsyncSession, user_id: str) -> User | None:
-        row = (await s.execute(select(users).where(users.c.id == user_id))).first()
+    async def get(self, s: AsyncSession, user_id: str, *, for_update: bool = False) -> User | None:
+        """The user; `for_update` when this transaction will `save` it: the row is
+        locked until commit (PostgreSQL; SQLite's transactions already hold the
+        write lock), so a concurrent change is not written over."""
+        query = select(users).where(users.c.id == user_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await s.execute(query)).first()
         return _user(row) if row is not None else None
 
     async def by_email(self, s: AsyncSession, email: str) -> User | None:
@@ -98,8 +104,9 @@ class UsersRepository:
         return await s.scalar(select(users.c.id).where(users.c.operator.is_(True))) is not None
 
     async def save(self, s: AsyncSession, user: User) -> None:
-        """Writes a user loaded in this same transaction (never one read in an
-        earlier one: it would undo what happened in between)."""
+        """Writes a user loaded `for_update` in this same transaction (never one
+        read in an earlier one, nor unlocked: it would undo what happened in
+        between)."""
         await s.execute(update(users).where(users.c.id == user.id).values(**_user_values(user)))
 
     async def save_throttle(self, s: AsyncSession, user: User) -> None:

@@ -40,14 +40,17 @@ class Deps:
     link_lifetimes: dict[LinkPurpose, timedelta] = field(default_factory=dict)
 
 
-async def caller(deps: Deps, s: AsyncSession, principal: Principal | None) -> User:
-    """The caller, once their session is known to be alive.
+async def caller(
+    deps: Deps, s: AsyncSession, principal: Principal | None, *, for_update: bool = False
+) -> User:
+    """The caller, once their session is known to be alive (`for_update`: the
+    transaction saves the user, see `UsersRepository.get`).
 
     Identity checks its own methods against revoked session families and the
     user's `sessions_valid_after` (password change/reset, disabling); other
     services rely on the access token's short lifetime instead."""
     principal = authenticated(principal)
-    user = await deps.repo.users.get(s, principal.user_id)
+    user = await deps.repo.users.get(s, principal.user_id, for_update=for_update)
     family = (
         await deps.repo.sessions.family(s, principal.session_id) if principal.session_id else None
     )

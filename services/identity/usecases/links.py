@@ -63,7 +63,7 @@ async def confirm_activation(
             await deps.repo.links.get(s, hash_token(token)), now, LinkPurpose.ACTIVATION
         )
         account = await deps.repo.accounts.get(s, link.entity_id)
-        user = await deps.repo.users.get(s, link.user_id)
+        user = await deps.repo.users.get(s, link.user_id, for_update=True)
         if account is None or user is None or user.status != UserStatus.PENDING:
             raise token_invalid()
         matches = account.entity.client_number == normalise_number(
@@ -112,7 +112,7 @@ async def redeem_magic_link(deps: Deps, token: str) -> SessionTokens:
         link = ensure_redeemable(
             await deps.repo.links.get(s, hash_token(token)), now, LinkPurpose.MAGIC_LINK
         )
-        user = await deps.repo.users.get(s, link.user_id)
+        user = await deps.repo.users.get(s, link.user_id, for_update=True)
         if user is None or not user.may_use_magic_link():
             raise token_invalid()
         if not await deps.repo.links.consume(s, link, now):
@@ -153,7 +153,9 @@ async def confirm_password_reset(deps: Deps, token: str, new_password: str) -> N
             LinkPurpose.PASSWORD_RESET,
             LinkPurpose.INVITATION,
         )
-        user = ensure_may_set_password(link, await deps.repo.users.get(s, link.user_id))
+        user = ensure_may_set_password(
+            link, await deps.repo.users.get(s, link.user_id, for_update=True)
+        )
         current = user.password_hash
         deps.policy.check(
             new_password,

@@ -72,7 +72,7 @@ async def login(deps: Deps, login_name: str, password: str, client_ip: str = "")
     if not await deps.hasher.verify_async(user.password_hash, password):
         async with deps.db.transaction() as s:
             # Counted on the user as it is now: other attempts run concurrently.
-            current = await deps.repo.users.get(s, user.id)
+            current = await deps.repo.users.get(s, user.id, for_update=True)
             assert current is not None
             current.record_failed_login(now)
             await deps.repo.users.save_throttle(s, current)
@@ -89,7 +89,7 @@ async def login(deps: Deps, login_name: str, password: str, client_ip: str = "")
         # Saved from the user as it is now: a password reset may have happened
         # while the password was being verified. What follows still rests on the
         # user the password was verified for.
-        current = await deps.repo.users.get(s, user.id)
+        current = await deps.repo.users.get(s, user.id, for_update=True)
         assert current is not None
         current.record_password_login(now, rehashed)
         await deps.repo.users.save(s, current)
@@ -121,7 +121,7 @@ async def first_login(
         raise InvalidArgument.for_field("secondaryEmail", "must differ from the primary e-mail")
     now = deps.clock()
     async with deps.db.transaction() as s:
-        user = await caller(deps, s, principal)
+        user = await caller(deps, s, principal, for_update=True)
         assert principal is not None
         if principal.kind != FIRST_LOGIN or not user.password_temporary:
             raise Unauthenticated("SESSION_REVOKED", "this first-login token was already used")
@@ -235,7 +235,7 @@ async def change_password(
     new_hash = await deps.hasher.hash_async(new_password)
     assert principal is not None
     async with deps.db.transaction() as s:
-        user = await caller(deps, s, principal)
+        user = await caller(deps, s, principal, for_update=True)
         changed = user.change_password(new_hash, now, principal.entity_id)
         await deps.repo.users.save(s, user)
         await deps.repo.sessions.revoke_families(s, now, user_id=user.id)
