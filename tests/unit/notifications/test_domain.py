@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import ast
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from portal_runtime.errors import InvalidArgument
-from services.notifications import domain
 from services.notifications.domain.links import LinkBuilder
 from services.notifications.domain.messages import (
     Content,
@@ -41,26 +37,6 @@ def _message(**overrides: object) -> Message:
     }
     values.update(overrides)
     return Message.new(**values)
-
-
-@pytest.mark.parametrize(
-    "module", sorted(Path(domain.__file__).parent.glob("*.py")), ids=lambda p: p.name
-)
-def test_domain_imports_only_stdlib_and_errors(module: Path) -> None:
-    tree = ast.parse(module.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and not node.level:  # relative: the package
-            names = [node.module or ""]
-        for name in names:
-            top = name.split(".")[0]
-            assert (
-                top in sys.stdlib_module_names
-                or top == "__future__"
-                or name == ("portal_runtime.errors")
-            ), name
 
 
 def test_retry_schedule_backs_off_then_gives_up() -> None:
