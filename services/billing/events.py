@@ -8,7 +8,7 @@ from portal_runtime.outbox import new_event
 from portal_runtime.protos import money
 from services.billing.domain.claims import ClaimAnswered, ClaimOpened
 from services.billing.domain.documents import DocumentIssued
-from services.billing.domain.payments import PaymentFailed, PaymentSucceeded
+from services.billing.domain.payments import InvoiceSettled, PaymentFailed, PaymentSucceeded
 
 
 def document_issued(fact: DocumentIssued) -> events_pb2.DocumentIssued:
@@ -33,6 +33,17 @@ def payment_succeeded(fact: PaymentSucceeded) -> events_pb2.PaymentSucceeded:
         method=fact.method,
         order_id=fact.order_id,
         document_ids=list(fact.document_ids),
+    )
+
+
+def invoice_settled(fact: InvoiceSettled) -> events_pb2.InvoiceSettled:
+    return new_event(
+        events_pb2.InvoiceSettled,
+        entity_id=fact.entity_id,
+        document_id=fact.document_id,
+        document_number=fact.number,
+        order_id=fact.order_id,
+        total_incl_tax=money(fact.total_incl_cents),
     )
 
 

@@ -9,8 +9,9 @@ Allocation: paying the balance settles the oldest unpaid invoices first (issue
 date, then number); a partial amount settles invoices fully in that order, then
 part of the next.
 
-A payment that succeeds settles what it pays and states PaymentSucceeded; one
-the provider declines states PaymentFailed."""
+A payment that succeeds settles what it pays and states PaymentSucceeded, and
+InvoiceSettled for each invoice it leaves with nothing to pay (whatever paid the
+rest before); one the provider declines states PaymentFailed."""
 
 from __future__ import annotations
 
@@ -97,13 +98,26 @@ class PaymentFailed:
 
 
 @dataclass(frozen=True)
+class InvoiceSettled:
+    """An invoice with nothing left to pay, stated by the payment that paid its last
+    cent (so once)."""
+
+    entity_id: str
+    document_id: str
+    number: str
+    order_id: str
+    total_incl_cents: int
+
+
+@dataclass(frozen=True)
 class Settlement:
     """What a succeeded payment did: the documents it paid more of, the numbers of
-    those that had nothing left to pay, and its success."""
+    those that had nothing left to pay, its success, and the invoices it settled."""
 
     documents: tuple[Document, ...]
     unapplied: tuple[str, ...]
     succeeded: PaymentSucceeded
+    settled: tuple[InvoiceSettled, ...] = ()
 
 
 def new_payment(
@@ -257,4 +271,16 @@ def settle_succeeded(payment: Payment, documents: Iterable[Document]) -> Settlem
         order_id=payment.order_id,
         document_ids=tuple(a.document_id for a in payment.allocations),
     )
-    return Settlement(tuple(settle(list(by_id.values()), applicable)), tuple(unapplied), succeeded)
+    paid = settle(list(by_id.values()), applicable)
+    settled = tuple(
+        InvoiceSettled(
+            entity_id=doc.entity_id,
+            document_id=doc.id,
+            number=doc.number,
+            order_id=doc.order_id,
+            total_incl_cents=doc.totals.incl_cents,
+        )
+        for doc in paid
+        if doc.remaining_cents == 0  # it owed something before: it was allocated
+    )
+    return Settlement(tuple(paid), tuple(unapplied), succeeded, settled)

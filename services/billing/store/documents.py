@@ -111,16 +111,23 @@ class DocumentsRepository:
     async def _update(self, s: AsyncSession, document_id: str, **values: Any) -> None:
         await s.execute(update(documents).where(documents.c.id == document_id).values(**values))
 
-    async def _first(self, s: AsyncSession, document_id: str, entity_id: str | None) -> Row | None:
+    async def _first(
+        self, s: AsyncSession, document_id: str, entity_id: str | None, for_update: bool = False
+    ) -> Row | None:
         query = select(documents).where(documents.c.id == document_id)
         if entity_id is not None:
             query = query.where(documents.c.entity_id == entity_id)
+        if for_update:
+            query = query.with_for_update()
         return (await s.execute(query)).first()
 
     async def get(
-        self, s: AsyncSession, document_id: str, entity_id: str | None
+        self, s: AsyncSession, document_id: str, entity_id: str | None, *, for_update: bool = False
     ) -> Document | None:
-        row = await self._first(s, document_id, entity_id)
+        """The document; `for_update` when this transaction pays or credits it: the
+        row stays locked until commit (PostgreSQL; SQLite's transactions hold the
+        write lock), so two settlements never both count the same remaining."""
+        row = await self._first(s, document_id, entity_id, for_update)
         return _document(row) if row is not None else None
 
     async def view(
@@ -129,16 +136,25 @@ class DocumentsRepository:
         row = await self._first(s, document_id, entity_id)
         return _view(row) if row is not None else None
 
-    async def by_ids(self, s: AsyncSession, ids: Sequence[str]) -> list[Document]:
+    async def by_ids(
+        self, s: AsyncSession, ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Document]:
         if not ids:
             return []
-        rows = (await s.execute(select(documents).where(documents.c.id.in_(ids)))).all()
-        return [_document(row) for row in rows]
+        # Locked in id order: two settlements of overlapping documents cannot deadlock.
+        query = select(documents).where(documents.c.id.in_(ids)).order_by(documents.c.id)
+        if for_update:
+            query = query.with_for_update()
+        return [_document(row) for row in (await s.execute(query)).all()]
 
-    async def invoice_of_order(self, s: AsyncSession, order_id: str) -> Document | None:
+    async def invoice_of_order(
+        self, s: AsyncSession, order_id: str, *, for_update: bool = False
+    ) -> Document | None:
         query = select(documents).where(
             documents.c.order_id == order_id, documents.c.type == DocumentType.INVOICE.value
         )
+        if for_update:
+            query = query.with_for_update()
         row = (await s.execute(query)).first()
         return _document(row) if row is not None else None
 

@@ -111,7 +111,9 @@ async def issue_by_operator(
     start, end = day_bounds(period_start, period_end)
     async with deps.db.transaction() as s:
         if doc_type is DocumentType.CREDIT_NOTE and credits_document_id:
-            invoice = await deps.repo.documents.get(s, credits_document_id, entity_id)
+            invoice = await deps.repo.documents.get(
+                s, credits_document_id, entity_id, for_update=True
+            )
             if invoice is None:
                 raise NotFound(
                     "DOCUMENT_NOT_FOUND",

@@ -62,7 +62,7 @@ async def credit_cancelled_order(
     """Credits the order's invoice, if there is one not yet credited. An invoice
     already paid is credited all the same: the customer is owed a refund, which
     operators handle from the credit note."""
-    invoice = await deps.repo.documents.invoice_of_order(s, order_id)
+    invoice = await deps.repo.documents.invoice_of_order(s, order_id, for_update=True)
     if invoice is None:
         # Not invoiced (yet): a draft, or OrderSubmitted still on its way.
         await deps.repo.documents.mark_order_cancelled(s, order_id, entity_id, deps.clock())

@@ -70,13 +70,16 @@ async def add_payment(
 async def settle(
     deps: Deps, s: AsyncSession, payment: Payment, documents: Sequence[Document]
 ) -> None:
-    """Applies a succeeded payment to its documents and publishes PaymentSucceeded."""
+    """Applies a succeeded payment to its documents and publishes PaymentSucceeded,
+    and InvoiceSettled for each invoice it leaves with nothing to pay."""
     settlement = settle_succeeded(payment, documents)
     for number in settlement.unapplied:
         log.warning("payment %s: %s has nothing left to pay", payment.id, number)
     for document in settlement.documents:
         await deps.repo.documents.save_paid(s, document)
     await add_event(s, events.payment_succeeded(settlement.succeeded))
+    for settled in settlement.settled:
+        await add_event(s, events.invoice_settled(settled))
 
 
 async def _checkout(deps: Deps, payment: Payment, description: str) -> PaymentView:
@@ -203,7 +206,9 @@ async def _apply(deps: Deps, s: AsyncSession, payment: Payment, notification: No
         return False
     await deps.repo.payments.save_state(s, changed)
     if changed.state is PaymentState.SUCCEEDED:
-        paid = await deps.repo.documents.by_ids(s, [a.document_id for a in changed.allocations])
+        paid = await deps.repo.documents.by_ids(
+            s, [a.document_id for a in changed.allocations], for_update=True
+        )
         await settle(deps, s, changed, paid)
     elif changed.state is PaymentState.FAILED:
         await add_event(s, events.payment_failed(payment_failure(changed)))

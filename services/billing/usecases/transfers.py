@@ -42,7 +42,11 @@ class TransferInput:
 async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> Transfer:
     key = normalise_reference(given.reference)
     expected = await deps.repo.transfers.expected(s, key) if key else None
-    doc = await deps.repo.documents.get(s, expected.document_id, None) if expected else None
+    doc = (
+        await deps.repo.documents.get(s, expected.document_id, None, for_update=True)
+        if expected
+        else None
+    )
     match = match_transfer(
         given.reference,
         given.amount_cents,

@@ -171,3 +171,40 @@ def test_a_succeeded_payment_pays_what_is_still_owed_and_states_it() -> None:
     assert settlement.succeeded.document_ids == (paid.id, partly.id)
     with pytest.raises(FailedPrecondition):
         settle_succeeded(_payment(), [paid])
+
+
+def _succeeded(allocations: list[Allocation]) -> Payment:
+    return Payment(
+        id="p-settle",
+        entity_id="ent-1",
+        amount_cents=sum(a.amount_cents for a in allocations),
+        method="CARD",
+        state=PaymentState.SUCCEEDED,
+        allocations=tuple(allocations),
+    )
+
+
+def test_the_payment_that_pays_the_last_cent_settles_the_invoice_once() -> None:
+    doc = invoice("FAC-2026-000010", lines=ONE_HUNDRED)
+    first = settle_succeeded(_succeeded([Allocation(doc.id, doc.number, 2_377)]), [doc])
+    assert first.settled == ()
+    [partly_paid] = first.documents
+    rest = settle_succeeded(_succeeded([Allocation(doc.id, doc.number, 7_623)]), [partly_paid])
+    [settled] = rest.settled
+    assert (settled.document_id, settled.number, settled.total_incl_cents) == (
+        doc.id,
+        doc.number,
+        10_000,
+    )
+    [paid] = rest.documents
+    again = settle_succeeded(_succeeded([Allocation(doc.id, doc.number, 100)]), [paid])
+    assert again.settled == () and again.unapplied == (doc.number,)
+
+
+def test_a_balance_payment_settles_each_invoice_it_pays_in_full() -> None:
+    older = invoice("FAC-2026-000011", lines=ONE_HUNDRED, issued=date(2026, 1, 1))
+    newer = invoice("FAC-2026-000012", lines=ONE_HUNDRED, issued=date(2026, 2, 1))
+    third = invoice("FAC-2026-000013", lines=ONE_HUNDRED, issued=date(2026, 3, 1))
+    allocations = allocate_balance([older, newer, third], 25_000)
+    settlement = settle_succeeded(_succeeded(allocations), [older, newer, third])
+    assert [s.number for s in settlement.settled] == [older.number, newer.number]
