@@ -85,10 +85,9 @@ def test_an_order_paid_by_card_through_the_provider_pages(api: Api, customer: di
     order = _submitted_order(api, token, "CARD")
     invoice = _invoice_of(api, token, order["id"])
     assert invoice["number"].startswith("FAC-") and not invoice["paid"]
-    assert (
-        invoice["totalInclTax"]["amountCents"] == order["total"]["amountCents"]
-        or int(invoice["totalInclTax"]["amountCents"]) > 0
-    )
+    # 100.00 loaded (no VAT) + one new card's fee with its VAT: the order's total.
+    assert int(invoice["totalInclTax"]["amountCents"]) == int(order["total"]["amountCents"])
+    assert int(order["total"]["amountCents"]) > 10_000
     balance = api.get("/v1/balance", token).json()
     assert int(balance["due"]["amountCents"]) == int(invoice["remaining"]["amountCents"])
 

@@ -2,8 +2,9 @@
 
 Amounts are integer cents, VAT rates integer basis points (2000 = 20 %). VAT is
 computed per rate on the sum of the lines of that rate, rounded half-up to the
-cent, by the shared rule of `portal_runtime.money`. Numbers are gapless per entity
-and year, from a sequence number the caller draws in its own transaction. Only
+cent, by the shared rule of `portal_runtime.money`. Numbers are gapless per type
+and year across all customers (the issuer's sequence), from a sequence number the
+caller draws in its own transaction. Only
 invoices are paid; a credit note cancels an invoice once and for all. Issuing a
 document (an invoice, a statement, a credit note) states the `DocumentIssued` fact."""
 
@@ -21,7 +22,7 @@ from portal_runtime.money import Totals, totals_by_rate
 
 DEFAULT_PAYMENT_TERM_DAYS = 30
 RETENTION_YEARS = 5
-MAX_SEQUENCE = 999_999
+MAX_SEQUENCE = 99_999_999
 LABEL_MAX = 200
 MAX_QUANTITY = 1_000_000
 VAT_RATES_BP = frozenset({0, 210, 550, 1000, 2000})
@@ -38,7 +39,7 @@ NUMBER_PREFIXES = {
     DocumentType.CREDIT_NOTE: "AV",
     DocumentType.STATEMENT: "REL",
 }
-_NUMBER = re.compile(r"^(FAC|AV|REL)-(\d{4})-(\d{6})$")
+_NUMBER = re.compile(r"^(FAC|AV|REL)-(\d{4})-(\d{6,8})$")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ def compute_totals(lines: Sequence[Line]) -> Totals:
 
 def document_number(doc_type: DocumentType, year: int, sequence: int) -> str:
     """``FAC-<year>-<6 digits>`` (invoices), ``AV-`` (credit notes), ``REL-``
-    (statements), from the entity's sequence for that type and year."""
+    (statements), from the issuer's sequence for that type and year: one
+    sequence across all customers, so that a number identifies one document (EU VAT
+    Directive art. 226(2)). Six digits at least, more past 999,999."""
     if not 1 <= sequence <= MAX_SEQUENCE:
         raise InvalidArgument.for_field(
             "sequence",

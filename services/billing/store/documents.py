@@ -23,9 +23,9 @@ from services.billing.domain.documents import Document, DocumentType, Line
 from services.billing.store.rows import from_row, to_row
 from services.billing.store.tables import (
     cancelled_orders,
-    document_sequences,
     documents,
     entity_accounts,
+    number_sequences,
 )
 
 
@@ -76,24 +76,20 @@ def _row(doc: Document, created_at: datetime) -> dict[str, Any]:
 
 
 class DocumentsRepository:
-    async def next_sequence(
-        self, s: AsyncSession, entity_id: str, doc_type: DocumentType, year: int
-    ) -> int:
-        """The next number of the entity's sequence for that type and year, drawn
-        in the caller's transaction (an upsert: gapless, since a rollback undoes it)."""
+    async def next_sequence(self, s: AsyncSession, doc_type: DocumentType, year: int) -> int:
+        """The next number of the issuer's sequence for that type and year, drawn
+        in the caller's transaction: an upsert, so gapless (a rollback undoes it)
+        and safe with several replicas (PostgreSQL holds the row lock until commit,
+        and SQLite has one writer)."""
         statement = (
             dialect(s)
-            .insert(document_sequences)
-            .values(entity_id=entity_id, year=year, type=doc_type.value, last_number=1)
+            .insert(number_sequences)
+            .values(year=year, type=doc_type.value, last_number=1)
         )
         statement = statement.on_conflict_do_update(
-            index_elements=[
-                document_sequences.c.entity_id,
-                document_sequences.c.year,
-                document_sequences.c.type,
-            ],
-            set_={"last_number": document_sequences.c.last_number + 1},
-        ).returning(document_sequences.c.last_number)
+            index_elements=[number_sequences.c.year, number_sequences.c.type],
+            set_={"last_number": number_sequences.c.last_number + 1},
+        ).returning(number_sequences.c.last_number)
         return int((await s.execute(statement)).scalar_one())
 
     async def add(self, s: AsyncSession, document: Document, *, created_at: datetime) -> None:

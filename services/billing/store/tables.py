@@ -59,7 +59,7 @@ documents = Table(
     # [{"label", "quantity", "unit_price_cents", "vat_rate_bp"}]
     Column("lines", JSON, nullable=False),
     timestamp_column("created_at", nullable=False),
-    UniqueConstraint("entity_id", "number", name="uq_documents_entity_number"),
+    UniqueConstraint("number", name="uq_documents_number"),
     # One invoice per order, one credit note per invoice.
     Index(
         "uq_documents_order_invoice",
@@ -87,15 +87,16 @@ cancelled_orders = Table(
     timestamp_column("cancelled_at", nullable=False),
 )
 
-# Gapless numbers: drawn in the issuing transaction.
-document_sequences = Table(
-    "document_sequences",
+# Gapless numbers, one sequence per document type and year for the issuer (every
+# customer's documents share it: a number identifies one document), drawn in the
+# issuing transaction.
+number_sequences = Table(
+    "number_sequences",
     metadata,
-    Column("entity_id", String(64), nullable=False),
     Column("year", Integer, nullable=False),
     Column("type", String(16), nullable=False),
     Column("last_number", Integer, nullable=False),
-    PrimaryKeyConstraint("entity_id", "year", "type", name="pk_document_sequences"),
+    PrimaryKeyConstraint("year", "type", name="pk_number_sequences"),
 )
 
 payments = Table(

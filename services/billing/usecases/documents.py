@@ -38,10 +38,8 @@ def document_not_found() -> NotFound:
     return NotFound("DOCUMENT_NOT_FOUND", "no such document for this account")
 
 
-async def _number(
-    deps: Deps, s: AsyncSession, entity_id: str, doc_type: DocumentType, day: date
-) -> str:
-    sequence = await deps.repo.documents.next_sequence(s, entity_id, doc_type, day.year)
+async def _number(deps: Deps, s: AsyncSession, doc_type: DocumentType, day: date) -> str:
+    sequence = await deps.repo.documents.next_sequence(s, doc_type, day.year)
     return document_number(doc_type, day.year, sequence)
 
 
@@ -63,7 +61,7 @@ async def issue(
         document_id=new_id(),
         entity_id=entity_id,
         doc_type=doc_type,
-        number=await _number(deps, s, entity_id, doc_type, now.date()),
+        number=await _number(deps, s, doc_type, now.date()),
         issue_date=now.date(),
         lines=lines,
         contract_number=contract_number,
@@ -83,7 +81,7 @@ async def credit(deps: Deps, s: AsyncSession, invoice: Document) -> Document:
     note, credited, issued = credit_note_for(
         invoice,
         credit_note_id=new_id(),
-        number=await _number(deps, s, invoice.entity_id, DocumentType.CREDIT_NOTE, now.date()),
+        number=await _number(deps, s, DocumentType.CREDIT_NOTE, now.date()),
         issue_date=now.date(),
     )
     await deps.repo.documents.add(s, note, created_at=now)

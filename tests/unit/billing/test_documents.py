@@ -64,8 +64,11 @@ def test_numbers_per_type() -> None:
     assert document_number(DocumentType.STATEMENT, 2027, 999_999) == "REL-2027-999999"
     assert parse_document_number("av-2026-000012") == (DocumentType.CREDIT_NOTE, 2026, 12)
     assert parse_document_number("FAC-26-1") is None
+    # One issuer-wide sequence outgrows six digits: numbers keep at least six.
+    assert document_number(DocumentType.INVOICE, 2026, 1_000_000) == "FAC-2026-1000000"
+    assert parse_document_number("FAC-2026-1000000") == (DocumentType.INVOICE, 2026, 1_000_000)
     with pytest.raises(InvalidArgument) as caught:
-        document_number(DocumentType.INVOICE, 2026, 1_000_000)
+        document_number(DocumentType.INVOICE, 2026, 100_000_000)
     assert caught.value.reason == "DOCUMENT_SEQUENCE_EXHAUSTED"
 
 
