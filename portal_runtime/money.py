@@ -15,7 +15,29 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CURRENCY = "EUR"
 BASIS_POINTS_PER_UNIT = 10_000
+# The largest amount one operation (a payment, a transfer, a document line or
+# total) may carry: 100,000,000.00. No real customer payment comes near it, and
+# refusing more keeps every sum far from integer limits.
+MAX_OPERATION_CENTS = 10_000_000_000
 _BP = Decimal(BASIS_POINTS_PER_UNIT)
+
+
+def amount_problem(cents: int) -> str | None:
+    """Why `cents` cannot be received or paid in one operation, or None."""
+    if cents <= 0:
+        return "must be greater than 0 cents"
+    if cents > MAX_OPERATION_CENTS:
+        return f"must be at most {MAX_OPERATION_CENTS} cents ({format_euros(MAX_OPERATION_CENTS)})"
+    return None
+
+
+def currency_problem(currency: str, expected: str = CURRENCY) -> str | None:
+    """Why an amount in `currency` cannot be taken where amounts are in `expected`
+    (an empty currency means `expected`), or None."""
+    code = currency.strip().upper()
+    if code and code != expected:
+        return f"must be {expected}: amounts here are in {expected}, not {currency.strip()}"
+    return None
 
 
 def vat_cents(base_cents: int, rate_bp: int) -> int:

@@ -58,7 +58,9 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     # ---- payments ------------------------------------------------------------------
     async def PayBalance(self, request: pb.PayBalanceRequest, context):
         amount = request.amount.amount_cents if request.HasField("amount") else None
-        view = await payments.pay_balance(self.deps, current_principal(), amount)
+        view = await payments.pay_balance(
+            self.deps, current_principal(), amount, request.amount.currency
+        )
         return convert.payment(view)
 
     async def PayDocument(self, request: pb.PayDocumentRequest, context):
@@ -147,7 +149,11 @@ class BillingAdminApi(billing_pb2_grpc.BillingAdminServiceServicer):
 
     async def RecordTransfer(self, request: pb.RecordTransferRequest, context):
         given = transfers.transfer_input(
-            request.received_on, request.amount.amount_cents, request.reference, request.payer
+            request.received_on,
+            request.amount.amount_cents,
+            request.reference,
+            request.payer,
+            request.amount.currency,
         )
         return convert.transfer(await transfers.record_transfer(self.deps, given))
 
@@ -158,6 +164,12 @@ class BillingAdminApi(billing_pb2_grpc.BillingAdminServiceServicer):
             matched=matched,
             unmatched=len(received) - matched,
             transfers=[convert.transfer(t) for t in received],
+        )
+
+    async def RematchTransfers(self, request: pb.RematchTransfersRequest, context):
+        applied, unmatched = await transfers.rematch_transfers(self.deps)
+        return pb.RematchTransfersResponse(
+            transfers=[convert.transfer(t) for t in applied], still_unmatched=unmatched
         )
 
     async def ListTransfers(self, request: pb.ListTransfersRequest, context):

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
-from portal_runtime.money import Totals, totals_by_rate
+from portal_runtime.money import MAX_OPERATION_CENTS, Totals, totals_by_rate
 
 DEFAULT_PAYMENT_TERM_DAYS = 30
 RETENTION_YEARS = 5
@@ -233,10 +233,16 @@ def validate_lines(doc_type: DocumentType, lines: Sequence[Line]) -> tuple[Line,
             violations.add(f"{at}.quantity", f"must be at most {MAX_QUANTITY}")
         if doc_type is DocumentType.INVOICE and line.unit_price_cents < 0:
             violations.add(f"{at}.unitPriceExclTax", "must not be negative on an invoice")
+        elif abs(line.unit_price_cents) * max(line.quantity, 1) > MAX_OPERATION_CENTS:
+            violations.add(
+                f"{at}.unitPriceExclTax", f"the line must total at most {MAX_OPERATION_CENTS} cents"
+            )
         if line.vat_rate_bp not in VAT_RATES_BP:
             known = ", ".join(str(rate) for rate in sorted(VAT_RATES_BP))
             violations.add(f"{at}.vatRateBp", f"must be one of {known} (basis points)")
         clean.append(dataclasses.replace(line, label=label))
+    if not violations and compute_totals(clean).incl_cents > MAX_OPERATION_CENTS:
+        violations.add("lines", f"the document must total at most {MAX_OPERATION_CENTS} cents")
     violations.raise_if_any()
     return tuple(clean)
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from portal_runtime.errors import FailedPrecondition, InvalidArgument
+from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
+from portal_runtime.money import amount_problem, currency_problem
 
 from .documents import Document, ensure_payable, record_payment
 
@@ -147,9 +148,17 @@ def new_payment(
     )
 
 
-def validate_amount(amount_cents: int, field_name: str = "amount") -> int:
-    if amount_cents <= 0:
-        raise InvalidArgument.for_field(field_name, "must be greater than 0 cents")
+def validate_amount(amount_cents: int, field_name: str = "amount", currency: str = "") -> int:
+    """An amount a customer pays: positive, within one operation's bounds, in the
+    documents' currency (refused with the field named)."""
+    violations = Violations()
+    problem = amount_problem(amount_cents)
+    if problem:
+        violations.add(field_name, problem)
+    problem = currency_problem(currency)
+    if problem:
+        violations.add(f"{field_name}.currency", problem)
+    violations.raise_if_any("INVALID_AMOUNT")
     return amount_cents
 
 
@@ -204,15 +213,17 @@ def balance_cents(documents: Iterable[Document]) -> int:
 
 
 def allocate_balance(
-    documents: Iterable[Document], amount_cents: int | None = None
+    documents: Iterable[Document], amount_cents: int | None = None, currency: str = ""
 ) -> list[Allocation]:
-    """How a payment of `amount_cents` (None: the whole balance) spreads over the
-    unpaid invoices, oldest first."""
+    """How a payment of `amount_cents` in `currency` (None: the whole balance)
+    spreads over the unpaid invoices, oldest first."""
+    if amount_cents is not None:
+        validate_amount(amount_cents, currency=currency)
     unpaid = unpaid_oldest_first(documents)
     balance = balance_cents(unpaid)
     if balance == 0:
         raise FailedPrecondition("NOTHING_TO_PAY", "nothing is due")
-    amount = balance if amount_cents is None else validate_amount(amount_cents)
+    amount = balance if amount_cents is None else amount_cents
     if amount > balance:
         raise InvalidArgument.for_field(
             "amount", f"must not exceed the balance due ({balance} cents)"

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import InvalidArgument, Violations
+from portal_runtime.money import amount_problem
 
 from .documents import Document
 
@@ -89,8 +90,9 @@ def match_transfer(
     reference: str, amount_cents: int, expected: Iterable[Expected]
 ) -> TransferMatch:
     """What a received transfer pays, if anything."""
-    if amount_cents <= 0:
-        raise InvalidArgument.for_field("amount", "must be greater than 0 cents")
+    problem = amount_problem(amount_cents)
+    if problem:
+        raise InvalidArgument.for_field("amount", problem)
     key = normalise_reference(reference)
     found = next((item for item in expected if normalise_reference(item.reference) == key), None)
     if found is None or not key:
@@ -149,6 +151,24 @@ def received_transfer(
         document_id=found.document_id if found else "",
         surplus_cents=match.surplus_cents,
         created_at=at,
+    )
+
+
+def rematched(transfer: Transfer, match: TransferMatch) -> Transfer:
+    """An unmatched transfer, kept, once a reference it quotes became expected:
+    what it pays now (a transfer is matched once, never again)."""
+    if transfer.matched:
+        raise InvalidArgument.for_field("transfer", "is already matched")
+    found = match.expected
+    if found is None:
+        return transfer
+    return replace(
+        transfer,
+        matched=True,
+        entity_id=found.entity_id,
+        order_id=found.order_id,
+        document_id=found.document_id,
+        surplus_cents=match.surplus_cents,
     )
 
 
@@ -232,6 +252,9 @@ def parse_bank_statement(data: bytes) -> list[StatementLine]:
             violations.add(f"{at}: date", "must be a date YYYY-MM-DD or DD/MM/YYYY")
         if amount is None:
             violations.add(f"{at}: amount", "must be a positive amount, e.g. 120,50")
+        elif problem := amount_problem(amount):
+            violations.add(f"{at}: amount", problem)
+            amount = None
         if not reference:
             violations.add(f"{at}: reference", "is required")
         elif len(reference) > REFERENCE_MAX:

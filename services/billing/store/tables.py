@@ -155,6 +155,8 @@ transfers = Table(
     Column("received_on", Date, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("reference", String(140), nullable=False),
+    # The reference normalised (no spaces, upper case): what expectations match.
+    Column("reference_key", String(140), nullable=False, default=""),
     Column("payer", String(140), nullable=False, default=""),
     Column("matched", Boolean, nullable=False),
     Column("entity_id", String(64), nullable=False, default=""),
@@ -164,6 +166,7 @@ transfers = Table(
     Column("surplus_cents", BigInteger, nullable=False, default=0),
     timestamp_column("created_at", nullable=False),
     Index("ix_transfers_matched_created", "matched", "created_at"),
+    Index("ix_transfers_matched_reference_key", "matched", "reference_key"),
 )
 
 mandates = Table(

@@ -15,6 +15,7 @@ from services.billing.domain.payments import TRANSFER
 from services.billing.domain.transfers import expected_for, normalise_reference
 from services.billing.usecases.common import Deps
 from services.billing.usecases.documents import credit, issue
+from services.billing.usecases.transfers import apply_waiting_transfers
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ async def invoice_order(
     reference = normalise_reference(transfer_reference)
     if payment_method == TRANSFER and reference:
         await deps.repo.transfers.add_expected(s, expected_for(invoice, reference), at=deps.clock())
+        # A transfer recorded before billing learnt this reference pays it now.
+        await apply_waiting_transfers(deps, s, reference)
 
 
 async def credit_cancelled_order(

@@ -125,13 +125,13 @@ async def pay_document(deps: Deps, principal: Principal | None, document_id: str
 
 
 async def pay_balance(
-    deps: Deps, principal: Principal | None, amount_cents: int | None
+    deps: Deps, principal: Principal | None, amount_cents: int | None, currency: str = ""
 ) -> PaymentView:
     """All the balance (None) or part of it, oldest invoices first."""
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
         docs = [v.document for v in await deps.repo.documents.unpaid(s, entity_id)]
-        allocations = allocate_balance(docs, amount_cents)
+        allocations = allocate_balance(docs, amount_cents, currency)
         payment = await add_payment(
             deps, s, entity_id=entity_id, method=CARD, allocations=allocations, documents=docs
         )

@@ -13,16 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal_runtime.db import new_id
 from portal_runtime.errors import Violations
 from portal_runtime.filters import parse_day
+from portal_runtime.money import amount_problem, currency_problem
 from portal_runtime.pagination import parse_page
+from services.billing.domain.documents import Document
 from services.billing.domain.payments import TRANSFER, Allocation, PaymentState
 from services.billing.domain.transfers import (
     PAYER_MAX,
     REFERENCE_MAX,
     Transfer,
+    TransferMatch,
     match_transfer,
     normalise_reference,
     parse_bank_statement,
     received_transfer,
+    rematched,
     still_expected,
 )
 from services.billing.usecases.common import Deps
@@ -39,8 +43,12 @@ class TransferInput:
     payer: str
 
 
-async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> Transfer:
-    key = normalise_reference(given.reference)
+async def _match(
+    deps: Deps, s: AsyncSession, reference: str, amount_cents: int
+) -> tuple[TransferMatch, Document | None]:
+    """What a transfer quoting `reference` pays now, and the document it pays
+    (locked until commit: see `DocumentsRepository.get`)."""
+    key = normalise_reference(reference)
     expected = await deps.repo.transfers.expected(s, key) if key else None
     doc = (
         await deps.repo.documents.get(s, expected.document_id, None, for_update=True)
@@ -48,10 +56,33 @@ async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> Transfer
         else None
     )
     match = match_transfer(
-        given.reference,
-        given.amount_cents,
-        [still_expected(expected, doc)] if expected else [],
+        reference, amount_cents, [still_expected(expected, doc)] if expected else []
     )
+    return match, doc
+
+
+async def _pay(
+    deps: Deps, s: AsyncSession, transfer: Transfer, match: TransferMatch, doc: Document | None
+) -> Transfer:
+    """The matched transfer's TRANSFER payment, settling what it pays."""
+    if doc is None or match.applied_cents <= 0:
+        log.warning("transfer %s quotes %s: nothing left to pay", transfer.id, transfer.reference)
+        return transfer
+    payment = await add_payment(
+        deps,
+        s,
+        entity_id=doc.entity_id,
+        method=TRANSFER,
+        allocations=[Allocation(doc.id, doc.number, match.applied_cents)],
+        documents=[doc],
+        state=PaymentState.SUCCEEDED,
+    )
+    await settle(deps, s, payment, [doc])
+    return transfer.paid_by(payment.id)
+
+
+async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> Transfer:
+    match, doc = await _match(deps, s, given.reference, given.amount_cents)
     transfer = received_transfer(
         transfer_id=new_id(),
         received_on=given.received_on,
@@ -62,33 +93,49 @@ async def _record(deps: Deps, s: AsyncSession, given: TransferInput) -> Transfer
         at=deps.clock(),
     )
     if match.matched:
-        if doc is not None and match.applied_cents > 0:
-            payment = await add_payment(
-                deps,
-                s,
-                entity_id=doc.entity_id,
-                method=TRANSFER,
-                allocations=[Allocation(doc.id, doc.number, match.applied_cents)],
-                documents=[doc],
-                state=PaymentState.SUCCEEDED,
-            )
-            await settle(deps, s, payment, [doc])
-            transfer = transfer.paid_by(payment.id)
-        else:
-            log.warning("transfer %s quotes %s: nothing left to pay", transfer.id, key)
+        transfer = await _pay(deps, s, transfer, match, doc)
     await deps.repo.transfers.add(s, transfer)
     return transfer
 
 
+async def apply_waiting_transfers(
+    deps: Deps, s: AsyncSession, reference: str | None = None
+) -> list[Transfer]:
+    """Matches the unmatched transfers whose reference is now expected (only
+    `reference` when given, as billing learns it): each paid once, in the order
+    received, in the caller's transaction."""
+    applied: list[Transfer] = []
+    for waiting in await deps.repo.transfers.unmatched_expected(s, reference):
+        match, doc = await _match(deps, s, waiting.reference, waiting.amount_cents)
+        if not match.matched:
+            continue
+        transfer = rematched(waiting, match)
+        transfer = await _pay(deps, s, transfer, match, doc)
+        if await deps.repo.transfers.save_match(s, transfer):
+            log.info("transfer %s matched %s after it was received", transfer.id, reference)
+            applied.append(transfer)
+    return applied
+
+
+async def rematch_transfers(deps: Deps) -> tuple[list[Transfer], int]:
+    """Operators: every waiting transfer matched again; (those matched now, how
+    many still match nothing)."""
+    async with deps.db.transaction() as s:
+        applied = await apply_waiting_transfers(deps, s)
+        return applied, await deps.repo.transfers.count_unmatched(s)
+
+
 def transfer_input(
-    received_on: str, amount_cents: int, reference: str, payer: str
+    received_on: str, amount_cents: int, reference: str, payer: str, currency: str = ""
 ) -> TransferInput:
     day = parse_day(received_on)
     problems = Violations()
     if day is None:
         problems.add("receivedOn", "must be a valid date YYYY-MM-DD")
-    if amount_cents <= 0:
-        problems.add("amount", "must be greater than 0 cents")
+    if problem := amount_problem(amount_cents):
+        problems.add("amount", problem)
+    if problem := currency_problem(currency):
+        problems.add("amount.currency", problem)
     clean_reference = " ".join(reference.split())
     if not clean_reference:
         problems.add("reference", "is required")

@@ -276,3 +276,41 @@ async def test_order_cancelled_before_billing_saw_it_submitted(world: World):
     await world.submit("o-1", method="TRANSFER", reference="RF1")
     [note] = await _docs(world, doc_type=DocumentType.CREDIT_NOTE)
     assert note.order_id == "o-1" and (await documents.balance(world.deps, world.acme))[0] == 0
+
+
+async def test_a_transfer_received_before_its_order_is_announced_pays_it_once(world: World):
+    # 100.00 loaded + one card (5.00 + 20 % VAT) = 106.00
+    early = transfers.transfer_input("2026-03-10", 10_600, "RF18 EARLY 1", "ACME")
+    kept = await transfers.record_transfer(world.deps, early)
+    assert kept.matched is False
+    await world.submit("o-1", method="TRANSFER", reference="rf18early1")
+    [invoice] = await _docs(world)
+    assert (await documents.get_document(world.deps, world.acme, invoice.id)).document.paid
+    [settled] = await world.events("InvoiceSettled")
+    assert (settled.order_id, settled.document_id) == ("o-1", invoice.id)
+    rows, _ = await transfers.list_transfers(world.deps, False, 0, "")
+    [now] = [r for r in rows if r.id == kept.id]
+    assert now.matched and now.order_id == "o-1" and now.payment_id
+    # An operator's rematch (or a redelivered event) applies nothing twice.
+    applied, unmatched = await transfers.rematch_transfers(world.deps)
+    assert applied == [] and unmatched == 0
+    assert len(await world.events("PaymentSucceeded")) == 1
+
+
+async def test_operators_rematch_what_became_expected(world: World):
+    await world.submit("o-1", method="TRANSFER", reference="RF18 LATE 2")
+    [invoice] = await _docs(world)
+    other = transfers.transfer_input("2026-03-10", 500, "RF00 UNKNOWN", "X")
+    await transfers.record_transfer(world.deps, other)
+    applied, unmatched = await transfers.rematch_transfers(world.deps)
+    assert applied == [] and unmatched == 1
+    assert not (await documents.get_document(world.deps, world.acme, invoice.id)).document.paid
+
+
+def test_amounts_beyond_one_operation_are_refused() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        transfers.transfer_input("2026-03-10", 2**63 - 1, "RF18", "X")
+    assert [v.field for v in caught.value.violations] == ["amount"]
+    with pytest.raises(InvalidArgument) as caught:
+        transfers.transfer_input("2026-03-10", 100, "RF18", "X", currency="USD")
+    assert [v.field for v in caught.value.violations] == ["amount.currency"]

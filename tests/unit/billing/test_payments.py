@@ -208,3 +208,15 @@ def test_a_balance_payment_settles_each_invoice_it_pays_in_full() -> None:
     allocations = allocate_balance([older, newer, third], 25_000)
     settlement = settle_succeeded(_succeeded(allocations), [older, newer, third])
     assert [s.number for s in settlement.settled] == [older.number, newer.number]
+
+
+def test_a_payment_in_another_currency_or_out_of_bounds_is_refused() -> None:
+    doc = invoice("FAC-2026-000020", lines=ONE_HUNDRED)
+    with pytest.raises(InvalidArgument) as caught:
+        allocate_balance([doc], 100, "USD")
+    assert [v.field for v in caught.value.violations] == ["amount.currency"]
+    with pytest.raises(InvalidArgument) as caught:
+        allocate_balance([doc], 2**63 - 1, "EUR")
+    assert [v.field for v in caught.value.violations] == ["amount"]
+    assert [a.amount_cents for a in allocate_balance([doc], 100, "eur")] == [100]
+    assert [a.amount_cents for a in allocate_balance([doc], 100, "")] == [100]
