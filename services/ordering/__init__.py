@@ -1,1 +1,23 @@
-"""The ordering service: its protos and implementation arrive with their issue."""
+"""The ordering service: beneficiaries, delivery points and orders of card loads.
+
+Customers (`OrderingService`) keep their beneficiaries and delivery points and
+order loads on their cards: line by line, by duplicating a past order, or with
+the CSV template (larger files are imported in the background), then submit
+the order for payment by card or by transfer. Billing's `PaymentSucceeded`
+marks it paid; operators (`OrderingAdminService`) move it through production,
+shipping and delivery and record each line's load; `StatisticsService` sums
+the loads per month and per beneficiary. Ordering publishes `OrderSubmitted`,
+`OrderPaid`, `OrderCancelled`, `OrderShipped`, `OrderDelivered`, `CardsLoaded`.
+
+    domain/      the rules, plain Python: aggregates (`Order`, `Beneficiary`,
+                 `DeliveryPoint`, `OrderImport`) make their own state changes and
+                 return the facts (`domain/facts.py`) other services hear of
+    store/       the tables and one repository per aggregate (`repo.orders`...),
+                 taking and returning domain objects; rows never leave it
+    usecases/    one transaction each: load -> call the domain -> save -> add
+                 the event to the outbox
+    events.py    each fact as its `events_pb2` message
+    convert.py   protobuf -> use-case inputs, domain objects -> protobuf
+    api.py       the gRPC servicers; handlers.py the event consumers;
+    __main__.py  the composition root (`bootstrap`)
+"""

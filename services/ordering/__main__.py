@@ -21,10 +21,15 @@ from services.ordering.domain.orders import (
     DEFAULT_MAX_LOAD_CENTS,
     DEFAULT_MIN_LOAD_CENTS,
     LoadBounds,
+    TransferAccount,
 )
 from services.ordering.handlers import payment_succeeded_handler
 from services.ordering.store import Repository
-from services.ordering.usecases.common import DEFAULT_SYNC_IMPORT_MAX_LINES, Deps, TransferAccount
+from services.ordering.usecases.common import (
+    DEFAULT_SYNC_IMPORT_MAX_LINES,
+    DEMO_TRANSFER_ACCOUNT,
+    Deps,
+)
 from services.ordering.usecases.imports import run_imports
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,7 +42,7 @@ OPERATIONS_SERVICE_NAME = "portal.ordering.v1.OrderingOperationsService"
 def build_deps(
     settings: ServiceSettings, db: Database, *, clock: Callable[[], datetime] = utcnow
 ) -> Deps:
-    default_account = TransferAccount()
+    default_account = DEMO_TRANSFER_ACCOUNT
     return Deps(
         db=db,
         repo=Repository(),

@@ -1,51 +1,61 @@
-"""Protobuf <-> use-case data, for the servicers."""
+"""Protobuf <-> use-case data, for the servicers: requests become use-case
+inputs, domain objects become messages."""
 
 from __future__ import annotations
 
-from sqlalchemy import Row
+from google.protobuf import json_format
 
 from portal.common.v1 import types_pb2
 from portal.ordering.v1 import ordering_pb2 as pb
+from portal_runtime.csv_export import to_csv
+from portal_runtime.money import format_amount
 from portal_runtime.protos import money, to_timestamp
-from services.ordering.usecases.beneficiaries import BeneficiaryInput, DeliveryPointInput
-from services.ordering.usecases.orders import LineInput, OrderData
-from services.ordering.usecases.production import LoadOutcome
+from services.ordering.domain.beneficiaries import Beneficiary
+from services.ordering.domain.delivery_points import DeliveryPoint
+from services.ordering.domain.imports import ImportState, OrderImport
+from services.ordering.domain.orders import LoadOutcome, LoadStatus, Order, OrderStatus
+from services.ordering.domain.statistics import LoadStatistics
+from services.ordering.usecases.beneficiaries import BeneficiaryInput
+from services.ordering.usecases.delivery_points import DeliveryPointInput
+from services.ordering.usecases.orders import LineInput
 
 STATUS = {
-    "DRAFT": pb.ORDER_STATUS_DRAFT,
-    "AWAITING_PAYMENT": pb.ORDER_STATUS_AWAITING_PAYMENT,
-    "PAID": pb.ORDER_STATUS_PAID,
-    "IN_PRODUCTION": pb.ORDER_STATUS_IN_PRODUCTION,
-    "SHIPPED": pb.ORDER_STATUS_SHIPPED,
-    "DELIVERED": pb.ORDER_STATUS_DELIVERED,
-    "CANCELLED": pb.ORDER_STATUS_CANCELLED,
+    OrderStatus.DRAFT: pb.ORDER_STATUS_DRAFT,
+    OrderStatus.AWAITING_PAYMENT: pb.ORDER_STATUS_AWAITING_PAYMENT,
+    OrderStatus.PAID: pb.ORDER_STATUS_PAID,
+    OrderStatus.IN_PRODUCTION: pb.ORDER_STATUS_IN_PRODUCTION,
+    OrderStatus.SHIPPED: pb.ORDER_STATUS_SHIPPED,
+    OrderStatus.DELIVERED: pb.ORDER_STATUS_DELIVERED,
+    OrderStatus.CANCELLED: pb.ORDER_STATUS_CANCELLED,
 }
-STATUS_NAME = {number: name for name, number in STATUS.items()}
+STATUS_NAME = {number: status for status, number in STATUS.items()}
 LOAD_STATUS = {
-    "PENDING": pb.LOAD_STATUS_PENDING,
-    "LOADED": pb.LOAD_STATUS_LOADED,
-    "FAILED": pb.LOAD_STATUS_FAILED,
+    LoadStatus.PENDING: pb.LOAD_STATUS_PENDING,
+    LoadStatus.LOADED: pb.LOAD_STATUS_LOADED,
+    LoadStatus.FAILED: pb.LOAD_STATUS_FAILED,
 }
 IMPORT_STATE = {
-    "RUNNING": pb.ORDER_IMPORT_STATE_RUNNING,
-    "SUCCEEDED": pb.ORDER_IMPORT_STATE_SUCCEEDED,
-    "FAILED": pb.ORDER_IMPORT_STATE_FAILED,
+    ImportState.RUNNING: pb.ORDER_IMPORT_STATE_RUNNING,
+    ImportState.SUCCEEDED: pb.ORDER_IMPORT_STATE_SUCCEEDED,
+    ImportState.FAILED: pb.ORDER_IMPORT_STATE_FAILED,
 }
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def beneficiary(row: Row) -> pb.Beneficiary:
+def beneficiary(person: Beneficiary) -> pb.Beneficiary:
     return pb.Beneficiary(
-        id=row.id,
-        employee_number=row.employee_number,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        email=row.email,
-        birth_date=row.birth_date,
-        hire_date=row.hire_date,
-        default_delivery_point_id=row.default_delivery_point_id,
-        created_at=to_timestamp(row.created_at),
-        updated_at=to_timestamp(row.updated_at),
-        has_card=bool(row.has_card),
+        id=person.id,
+        employee_number=person.employee_number,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        birth_date=person.birth_date,
+        hire_date=person.hire_date,
+        default_delivery_point_id=person.default_delivery_point_id,
+        created_at=to_timestamp(person.created_at),
+        updated_at=to_timestamp(person.updated_at),
+        has_card=person.has_card,
     )
 
 
@@ -61,21 +71,18 @@ def beneficiary_input(message: pb.Beneficiary) -> BeneficiaryInput:
     )
 
 
-def delivery_point(row: Row) -> pb.DeliveryPoint:
+def delivery_point(point: DeliveryPoint) -> pb.DeliveryPoint:
+    a = point.address
     return pb.DeliveryPoint(
-        id=row.id,
-        name=row.name,
-        code=row.code,
+        id=point.id,
+        name=point.name,
+        code=point.code,
         address=types_pb2.Address(
-            line1=row.line1,
-            line2=row.line2,
-            postal_code=row.postal_code,
-            city=row.city,
-            country=row.country,
+            line1=a.line1, line2=a.line2, postal_code=a.postal_code, city=a.city, country=a.country
         ),
-        contact_name=row.contact_name,
-        contact_phone=row.contact_phone,
-        created_at=to_timestamp(row.created_at),
+        contact_name=point.contact_name,
+        contact_phone=point.contact_phone,
+        created_at=to_timestamp(point.created_at),
     )
 
 
@@ -102,13 +109,13 @@ def load_outcomes(outcomes) -> list[LoadOutcome]:
     return [LoadOutcome(x.line_id, x.loaded, x.error) for x in outcomes]
 
 
-def order(data: OrderData) -> pb.Order:
-    row = data.row
+def order(order: Order) -> pb.Order:
+    total = order.total_cents
     message = pb.Order(
-        id=row.id,
-        number=row.number,
-        status=STATUS[row.status],
-        delivery_point_id=row.delivery_point_id,
+        id=order.id,
+        number=order.number,
+        status=STATUS[order.status],
+        delivery_point_id=order.delivery_point_id,
         lines=[
             pb.OrderLine(
                 id=line.id,
@@ -120,46 +127,84 @@ def order(data: OrderData) -> pb.Order:
                 load_status=LOAD_STATUS[line.load_status],
                 load_error=line.load_error,
             )
-            for line in data.lines
+            for line in order.lines
         ],
-        total=money(row.total_cents),
-        payment_method=row.payment_method,
-        payment_id=row.payment_id,
+        total=money(total),
+        payment_method=order.payment_method or "",
+        payment_id=order.payment_id,
         history=[
-            pb.StatusChange(status=STATUS[h.status], at=to_timestamp(h.at)) for h in data.history
+            pb.StatusChange(status=STATUS[change.status], at=to_timestamp(change.at))
+            for change in order.history
         ],
         delivery_stages=[
-            pb.DeliveryStage(label=d.label, at=to_timestamp(d.at), location=d.location)
-            for d in data.stages
+            pb.DeliveryStage(label=stage.label, at=to_timestamp(stage.at), location=stage.location)
+            for stage in order.stages
         ],
-        carrier=row.carrier,
-        tracking_url=row.tracking_url,
-        created_at=to_timestamp(row.created_at),
-        source=row.source,
-        lines_loaded=sum(1 for line in data.lines if line.load_status == "LOADED"),
-        lines_failed=sum(1 for line in data.lines if line.load_status == "FAILED"),
+        carrier=order.carrier,
+        tracking_url=order.tracking_url,
+        created_at=to_timestamp(order.created_at),
+        source=order.source,
+        lines_loaded=order.lines_loaded,
+        lines_failed=order.lines_failed,
     )
-    if row.transfer_reference:
+    if order.transfer_reference:
         message.transfer.CopyFrom(
             pb.TransferInstructions(
-                iban=row.transfer_iban,
-                bic=row.transfer_bic,
-                holder=row.transfer_holder,
-                reference=row.transfer_reference,
-                amount=money(row.total_cents),
+                iban=order.transfer_iban,
+                bic=order.transfer_bic,
+                holder=order.transfer_holder,
+                reference=order.transfer_reference,
+                amount=money(total),
             )
         )
     return message
 
 
-def order_import(row: Row) -> pb.OrderImport:
+def order_import(job: OrderImport) -> pb.OrderImport:
     return pb.OrderImport(
-        id=row.id,
-        state=IMPORT_STATE[row.state],
-        lines_total=row.lines_total,
-        lines_done=row.lines_done,
-        order_id=row.order_id,
-        errors=[pb.LineError(field=e["field"], description=e["description"]) for e in row.errors],
-        created_at=to_timestamp(row.created_at),
-        finished_at=to_timestamp(row.finished_at),
+        id=job.id,
+        state=IMPORT_STATE[job.state],
+        lines_total=job.lines_total,
+        lines_done=job.lines_done,
+        order_id=job.order_id,
+        errors=[pb.LineError(field=e.field, description=e.description) for e in job.errors],
+        created_at=to_timestamp(job.created_at),
+        finished_at=to_timestamp(job.finished_at),
     )
+
+
+def load_statistics(stats: LoadStatistics) -> pb.LoadStatistics:
+    return pb.LoadStatistics(
+        months=[
+            pb.MonthlyLoad(month=month, amount_cents=t.amount_cents, loads=t.loads)
+            for month, t in sorted(stats.months.items())
+        ],
+        beneficiaries=[
+            pb.BeneficiaryLoad(
+                beneficiary_id=beneficiary_id,
+                employee_number=t.employee_number,
+                name=t.name,
+                amount_cents=t.amount_cents,
+                loads=t.loads,
+            )
+            for beneficiary_id, t in sorted(
+                stats.beneficiaries.items(), key=lambda item: (item[1].employee_number, item[0])
+            )
+        ],
+    )
+
+
+def load_statistics_body(stats: LoadStatistics, accept: str) -> tuple[str, bytes]:
+    """(content type, body): CSV when `accept` asks for text/csv, else JSON."""
+    message = load_statistics(stats)
+    if "text/csv" not in accept.lower():
+        return JSON_TYPE, json_format.MessageToJson(message).encode()
+    rows: list[list[object]] = [
+        ["month", m.month, "", "", format_amount(m.amount_cents), m.loads] for m in message.months
+    ]
+    rows += [
+        ["beneficiary", "", b.employee_number, b.name, format_amount(b.amount_cents), b.loads]
+        for b in message.beneficiaries
+    ]
+    header = ["Kind", "Month", "Employee number", "Name", "Amount (EUR)", "Loads"]
+    return CSV_TYPE, to_csv(header, rows)

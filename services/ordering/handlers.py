@@ -8,12 +8,10 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.billing.v1 import events_pb2 as billing_events
-from portal.ordering.v1 import events_pb2
-from portal_runtime.outbox import add_event, new_event
-from portal_runtime.protos import money
-from services.ordering.domain.orders import Action, OrderStatus
+from portal_runtime.outbox import add_event
+from services.ordering import events
+from services.ordering.domain.orders import OrderStatus
 from services.ordering.usecases.common import Deps
-from services.ordering.usecases.orders import transition
 
 log = logging.getLogger(__name__)
 
@@ -30,31 +28,25 @@ def payment_succeeded_handler(
         nothing."""
         if not event.order_id:
             return
-        row = await deps.repo.order(session, event.order_id, event.entity_id)
-        if row is None:
+        order = await deps.repo.orders.get(session, event.order_id, event.entity_id)
+        if order is None:
             log.warning("PaymentSucceeded %s for unknown order %s", event.event_id, event.order_id)
             return
-        if row.status != OrderStatus.AWAITING_PAYMENT.value:
-            log.info("PaymentSucceeded %s: order %s is %s", event.event_id, row.id, row.status)
+        if order.status is not OrderStatus.AWAITING_PAYMENT:
+            log.info("PaymentSucceeded %s: order %s is %s", event.event_id, order.id, order.status)
             return
-        if event.amount.amount_cents < row.total_cents:
+        total = order.total_cents
+        if event.amount.amount_cents < total:
             log.warning(
                 "PaymentSucceeded %s pays %d of order %s's %d cents; not marked paid",
                 event.event_id,
                 event.amount.amount_cents,
-                row.id,
-                row.total_cents,
+                order.id,
+                total,
             )
             return
-        await transition(deps, session, row, Action.MARK_PAID, payment_id=event.payment_id)
-        await add_event(
-            session,
-            new_event(
-                events_pb2.OrderPaid,
-                entity_id=row.entity_id,
-                order_id=row.id,
-                amount=money(row.total_cents),
-            ),
-        )
+        fact = order.mark_paid(event.payment_id, deps.clock())
+        await deps.repo.orders.save(session, order)
+        await add_event(session, events.order_paid(fact))
 
     return on_payment_succeeded

@@ -1,13 +1,15 @@
 """Beneficiaries: the employees who hold meal cards.
 
 `validate_beneficiary` checks every field and reports every problem at once with
-the API's JSON field names; `ensure_deletable` guards deletion."""
+the API's JSON field names; a `Beneficiary` takes the checked fields and guards
+its own deletion. Order lines keep a `BeneficiaryRef`, a snapshot."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import FailedPrecondition, Violations
@@ -32,6 +34,88 @@ class BeneficiaryFields:
     email: str = ""
     birth_date: str = ""
     hire_date: str = ""
+
+
+class BeneficiaryRef(NamedTuple):
+    """What an order line keeps of its beneficiary: later changes to the
+    beneficiary do not reach past orders. (A tuple: a file makes up to 100,000.)"""
+
+    id: str
+    employee_number: str
+    name: str
+
+
+def full_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()
+
+
+@dataclass(slots=True)
+class Beneficiary:
+    id: str
+    entity_id: str
+    employee_number: str
+    first_name: str
+    last_name: str
+    email: str
+    birth_date: str  # YYYY-MM-DD or ""
+    hire_date: str
+    default_delivery_point_id: str  # or ""
+    created_at: datetime
+    updated_at: datetime
+    # Set once a new card of theirs is loaded (see `CardsLoaded.new_card_holders`).
+    has_card: bool = False
+    deleted_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return full_name(self.first_name, self.last_name)
+
+    @property
+    def ref(self) -> BeneficiaryRef:
+        return BeneficiaryRef(self.id, self.employee_number, self.name)
+
+    def change(
+        self, fields: BeneficiaryFields, default_delivery_point_id: str, now: datetime
+    ) -> None:
+        """New values, checked by `validate_beneficiary`."""
+        self.employee_number = fields.employee_number
+        self.first_name = fields.first_name
+        self.last_name = fields.last_name
+        self.email = fields.email
+        self.birth_date = fields.birth_date
+        self.hire_date = fields.hire_date
+        self.default_delivery_point_id = default_delivery_point_id
+        self.updated_at = now
+
+    def delete(self, now: datetime, *, card_in_production: bool) -> None:
+        """Soft delete: past orders keep their lines."""
+        ensure_deletable(card_in_production=card_in_production)
+        self.deleted_at = now
+
+
+def new_beneficiary(
+    *,
+    id: str,
+    entity_id: str,
+    fields: BeneficiaryFields,
+    default_delivery_point_id: str,
+    now: datetime,
+) -> Beneficiary:
+    """A beneficiary with fields checked by `validate_beneficiary`, without a
+    card yet."""
+    return Beneficiary(
+        id=id,
+        entity_id=entity_id,
+        employee_number=fields.employee_number,
+        first_name=fields.first_name,
+        last_name=fields.last_name,
+        email=fields.email,
+        birth_date=fields.birth_date,
+        hire_date=fields.hire_date,
+        default_delivery_point_id=default_delivery_point_id,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def employee_number_problem(value: str) -> str | None:

@@ -1,9 +1,13 @@
-"""Delivery points: where the parcels of cards go."""
+"""Delivery points: where the parcels of cards go.
+
+`validate_delivery_point` checks and normalises the fields; a `DeliveryPoint`
+takes them and guards its own deletion."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from portal_runtime.errors import AlreadyExists, FailedPrecondition, Violations
 
@@ -30,6 +34,47 @@ class DeliveryPointFields:
     address: Address
     contact_name: str = ""
     contact_phone: str = ""
+
+
+@dataclass
+class DeliveryPoint:
+    id: str
+    entity_id: str
+    name: str
+    code: str  # upper-case, unique among the entity's live points
+    address: Address
+    contact_name: str
+    contact_phone: str
+    created_at: datetime
+    deleted_at: datetime | None = None
+
+    def change(self, fields: DeliveryPointFields) -> None:
+        """New values, checked by `validate_delivery_point` (code unique)."""
+        self.name = fields.name
+        self.code = fields.code
+        self.address = fields.address
+        self.contact_name = fields.contact_name
+        self.contact_phone = fields.contact_phone
+
+    def delete(self, now: datetime, *, used_by_open_order: bool) -> None:
+        """Soft delete: past orders keep their point."""
+        ensure_deletable(used_by_open_order=used_by_open_order)
+        self.deleted_at = now
+
+
+def new_delivery_point(
+    *, id: str, entity_id: str, fields: DeliveryPointFields, now: datetime
+) -> DeliveryPoint:
+    return DeliveryPoint(
+        id=id,
+        entity_id=entity_id,
+        name=fields.name,
+        code=fields.code,
+        address=fields.address,
+        contact_name=fields.contact_name,
+        contact_phone=fields.contact_phone,
+        created_at=now,
+    )
 
 
 def _clean(raw: str) -> str:

@@ -18,13 +18,13 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import InvalidArgument, Violations
 
-from .beneficiaries import employee_number_problem, name_problem
+from .beneficiaries import Beneficiary, employee_number_problem, name_problem
 from .orders import LoadBounds
 from .values import INVALID_DATE, email_problem, normalise_email
 
@@ -71,6 +71,24 @@ class FileLine:
     delivery_point_code: str
     new_card: bool
     load_amount_cents: int
+
+    def new_beneficiary(
+        self, *, id: str, entity_id: str, default_delivery_point_id: str, now: datetime
+    ) -> Beneficiary:
+        """The beneficiary this line brings (the parser checked its fields)."""
+        return Beneficiary(
+            id=id,
+            entity_id=entity_id,
+            employee_number=self.employee_number,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            email=self.email,
+            birth_date=self.birth_date,
+            hire_date="",
+            default_delivery_point_id=default_delivery_point_id,
+            created_at=now,
+            updated_at=now,
+        )
 
 
 @dataclass(frozen=True)

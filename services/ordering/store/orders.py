@@ -1,32 +1,151 @@
-"""Orders, their lines, status history and delivery stages; the yearly order
-number counter; background imports.
+"""Orders with their lines, status history and delivery stages; the yearly
+order-number counter; the loaded lines the statistics read.
 
-Customer calls pass their entity id (another entity's order is not found);
-operators pass None (any entity)."""
+`get` and `list` return whole `Order`s, reading lines, history and stages in one
+query each for one order or for a page; `add` writes a new order and its lines
+(one executemany: a file brings up to 100,000); `save` writes what the domain
+changed since the order was read or added in this transaction (`tracking`):
+changed order columns, new history entries and stages, and the lines the
+domain replaced (it replaces a line to change it). Customer calls pass their
+entity id (another entity's order is not found); operators pass None (any
+entity)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.clock import aware
+from portal_runtime.pagination import Page
+from services.ordering.domain.orders import (
+    LoadStatus,
+    Order,
+    OrderLine,
+    OrderSource,
+    OrderStatus,
+    PaymentMethod,
+    StatusChange,
+)
+from services.ordering.domain.shipping import DeliveryStage
+from services.ordering.domain.statistics import LoadedLine
 from services.ordering.store.tables import (
-    beneficiaries,
     delivery_stages,
     order_counters,
-    order_imports,
     order_lines,
     order_status_history,
     orders,
 )
+from services.ordering.store.tracking import recall, remember, remember_row, save_row
+
+o, line_c, h, d = orders.c, order_lines.c, order_status_history.c, delivery_stages.c
+# Tracking kind: what the store holds of an order's history, stages and lines.
+_CHILDREN = "orders.children"
+
+
+@dataclass(frozen=True)
+class _Children:
+    history: int  # entries stored (the history only grows)
+    stages: int
+    lines: list[OrderLine]  # the line objects stored: a changed line is another object
+
+
+def _remember_children(s: AsyncSession, order: Order) -> None:
+    children = _Children(len(order.history), len(order.stages), list(order.lines))
+    remember(s, _CHILDREN, order.id, children)
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "entity_id": order.entity_id,
+        "number": order.number,
+        "status": order.status.value,
+        "delivery_point_id": order.delivery_point_id,
+        "source": order.source.value,
+        "payment_method": order.payment_method.value if order.payment_method else "",
+        "payment_id": order.payment_id,
+        "transfer_iban": order.transfer_iban,
+        "transfer_bic": order.transfer_bic,
+        "transfer_holder": order.transfer_holder,
+        "transfer_reference": order.transfer_reference,
+        "carrier": order.carrier,
+        "tracking_url": order.tracking_url,
+        "card_fee_cents": order.card_fee_cents,
+        "card_fee_vat_bp": order.card_fee_vat_bp,
+        # Derived from the lines; stored for reading the table without them.
+        "loads_cents": order.loads_cents,
+        "fees_cents": order.fees_cents,
+        "total_cents": order.total_cents,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def _line_row(order_id: str, line: OrderLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "order_id": order_id,
+        "position": line.position,
+        "beneficiary_id": line.beneficiary_id,
+        "employee_number": line.employee_number,
+        "beneficiary_name": line.beneficiary_name,
+        "new_card": line.new_card,
+        "load_amount_cents": line.load_amount_cents,
+        "load_status": line.load_status.value,
+        "load_error": line.load_error,
+        "loaded_at": line.loaded_at,
+    }
+
+
+_LOAD_STATUS = {status.value: status for status in LoadStatus}
+_LINE_COLUMNS = (
+    line_c.order_id,
+    line_c.beneficiary_id,
+    line_c.new_card,
+    line_c.load_amount_cents,
+    line_c.employee_number,
+    line_c.beneficiary_name,
+    line_c.load_status,
+    line_c.load_error,
+    line_c.loaded_at,
+    line_c.id,
+    line_c.position,
+)
+
+
+def _order(row: Row, lines: list[OrderLine], history: list[Row], stages: list[Row]) -> Order:
+    return Order(
+        id=row.id,
+        entity_id=row.entity_id,
+        number=row.number,
+        delivery_point_id=row.delivery_point_id,
+        source=OrderSource(row.source),
+        lines=lines,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        card_fee_cents=row.card_fee_cents,
+        card_fee_vat_bp=row.card_fee_vat_bp,
+        status=OrderStatus(row.status),
+        history=[StatusChange(OrderStatus(c.status), aware(c.at)) for c in history],
+        stages=[DeliveryStage(stage.label, stage.location, aware(stage.at)) for stage in stages],
+        payment_method=PaymentMethod(row.payment_method) if row.payment_method else None,
+        payment_id=row.payment_id,
+        transfer_iban=row.transfer_iban,
+        transfer_bic=row.transfer_bic,
+        transfer_holder=row.transfer_holder,
+        transfer_reference=row.transfer_reference,
+        carrier=row.carrier,
+        tracking_url=row.tracking_url,
+    )
 
 
 class OrdersRepository:
-    # ---- numbers -------------------------------------------------------------
     async def next_sequence(self, s: AsyncSession, year: int) -> int:
         """The year's next order sequence, incremented in the caller's transaction
         (an upsert: the row is locked until commit on PostgreSQL, and SQLite has
@@ -39,112 +158,64 @@ class OrdersRepository:
         ).returning(order_counters.c.value)
         return int((await s.execute(statement)).scalar_one())
 
-    # ---- orders ----------------------------------------------------------------
-    async def add_order(
-        self, s: AsyncSession, order: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> None:
-        """The order row and its lines (one executemany), each dict with its id."""
-        await s.execute(insert(orders).values(**order))
-        if lines:
-            await s.execute(insert(order_lines), lines)
+    async def add(self, s: AsyncSession, order: Order) -> None:
+        row = _order_row(order)
+        await s.execute(insert(orders).values(**row))
+        if order.lines:
+            await s.execute(insert(order_lines), [_line_row(order.id, x) for x in order.lines])
+        await self._insert_children(s, order, order.history, order.stages)
+        remember_row(s, orders, row)
+        _remember_children(s, order)
 
-    async def order(self, s: AsyncSession, order_id: str, entity_id: str | None) -> Row | None:
-        query = select(orders).where(orders.c.id == order_id)
+    async def get(self, s: AsyncSession, order_id: str, entity_id: str | None) -> Order | None:
+        query = select(orders).where(o.id == order_id)
         if entity_id is not None:
-            query = query.where(orders.c.entity_id == entity_id)
-        return (await s.execute(query)).first()
+            query = query.where(o.entity_id == entity_id)
+        row = (await s.execute(query)).first()
+        return (await self._whole(s, [row]))[0] if row else None
 
-    async def lines_of(self, s: AsyncSession, order_id: str) -> Sequence[Row]:
-        query = (
-            select(order_lines)
-            .where(order_lines.c.order_id == order_id)
-            .order_by(order_lines.c.position)
-        )
-        return (await s.execute(query)).all()
-
-    async def lines_of_orders(
-        self, s: AsyncSession, order_ids: Sequence[str]
-    ) -> dict[str, list[Row]]:
-        return await self._grouped(s, order_lines, order_ids, order_lines.c.position)
-
-    async def history_of_orders(
-        self, s: AsyncSession, order_ids: Sequence[str]
-    ) -> dict[str, list[Row]]:
-        h = order_status_history.c
-        return await self._grouped(s, order_status_history, order_ids, h.at, h.id)
-
-    async def stages_of_orders(
-        self, s: AsyncSession, order_ids: Sequence[str]
-    ) -> dict[str, list[Row]]:
-        d = delivery_stages.c
-        return await self._grouped(s, delivery_stages, order_ids, d.at, d.id)
-
-    @staticmethod
-    async def _grouped(s: AsyncSession, table, order_ids: Sequence[str], *order_by) -> dict:
-        grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
-        if order_ids:
-            query = select(table).where(table.c.order_id.in_(list(order_ids))).order_by(*order_by)
-            for row in (await s.execute(query)).all():
-                grouped[row.order_id].append(row)
-        return grouped
-
-    async def history_of(self, s: AsyncSession, order_id: str) -> Sequence[Row]:
-        h = order_status_history.c
-        query = select(order_status_history).where(h.order_id == order_id).order_by(h.at, h.id)
-        return (await s.execute(query)).all()
-
-    async def stages_of(self, s: AsyncSession, order_id: str) -> Sequence[Row]:
-        d = delivery_stages.c
-        query = select(delivery_stages).where(d.order_id == order_id).order_by(d.at, d.id)
-        return (await s.execute(query)).all()
-
-    async def list_orders(
+    async def list(
         self,
         s: AsyncSession,
         entity_id: str,
         *,
-        status: str,
+        status: OrderStatus | None,
         created_from: datetime | None,
         created_before: datetime | None,
-        offset: int,
-        limit: int,
-    ) -> Sequence[Row]:
-        o = orders.c
+        page: Page,
+    ) -> tuple[list[Order], bool]:
+        """A page, newest first; whether more follow."""
         query = select(orders).where(o.entity_id == entity_id)
-        if status:
-            query = query.where(o.status == status)
+        if status is not None:
+            query = query.where(o.status == status.value)
         if created_from is not None:
             query = query.where(o.created_at >= created_from)
         if created_before is not None:
             query = query.where(o.created_at < created_before)
-        query = query.order_by(o.created_at.desc(), o.number.desc()).offset(offset).limit(limit)
-        return (await s.execute(query)).all()
+        query = query.order_by(o.created_at.desc(), o.number.desc())
+        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        return await self._whole(s, rows[: page.limit]), len(rows) > page.limit
 
-    async def update_order(self, s: AsyncSession, order_id: str, **values: Any) -> None:
-        await s.execute(update(orders).where(orders.c.id == order_id).values(**values))
-
-    async def add_history(self, s: AsyncSession, order_id: str, status: str, at: datetime) -> None:
-        await s.execute(
-            insert(order_status_history).values(order_id=order_id, status=status, at=at)
+    async def save(self, s: AsyncSession, order: Order) -> None:
+        """Writes what changed since `get` or `add` in this transaction."""
+        await save_row(s, orders, _order_row(order))
+        stored: _Children = recall(s, _CHILDREN, order.id)
+        await self._insert_children(
+            s, order, order.history[stored.history :], order.stages[stored.stages :]
         )
-
-    async def add_stage(
-        self, s: AsyncSession, order_id: str, label: str, location: str, at: datetime
-    ) -> None:
-        await s.execute(
-            insert(delivery_stages).values(order_id=order_id, label=label, location=location, at=at)
-        )
-
-    async def update_line(self, s: AsyncSession, line_id: str, **values: Any) -> None:
-        await s.execute(update(order_lines).where(order_lines.c.id == line_id).values(**values))
-
-    async def set_has_card(self, s: AsyncSession, beneficiary_ids: Sequence[str]) -> None:
-        if beneficiary_ids:
-            await s.execute(
-                update(beneficiaries)
-                .where(beneficiaries.c.id.in_(list(beneficiary_ids)))
-                .values(has_card=True)
-            )
+        outcomes = [
+            {
+                "line_id": line.id,
+                "load_status": line.load_status.value,
+                "load_error": line.load_error,
+                "loaded_at": line.loaded_at,
+            }
+            for line, before in zip(order.lines, stored.lines, strict=True)
+            if line is not before
+        ]
+        if outcomes:
+            await s.execute(update(order_lines).where(line_c.id == bindparam("line_id")), outcomes)
+        _remember_children(s, order)
 
     async def loaded_lines(
         self,
@@ -153,54 +224,87 @@ class OrdersRepository:
         *,
         loaded_from: datetime | None,
         loaded_before: datetime | None,
-    ) -> Sequence[Row]:
-        """The entity's LOADED lines: beneficiary, snapshots, amount, load time."""
-        line = order_lines.c
+    ) -> list[LoadedLine]:
+        """The entity's LOADED lines, loaded in [loaded_from, loaded_before)."""
         query = (
             select(
-                line.beneficiary_id,
-                line.employee_number,
-                line.beneficiary_name,
-                line.load_amount_cents,
-                line.loaded_at,
+                line_c.beneficiary_id,
+                line_c.employee_number,
+                line_c.beneficiary_name,
+                line_c.load_amount_cents,
+                line_c.loaded_at,
             )
-            .join(orders, orders.c.id == line.order_id)
-            .where(orders.c.entity_id == entity_id, line.load_status == "LOADED")
+            .join(orders, o.id == line_c.order_id)
+            .where(o.entity_id == entity_id, line_c.load_status == LoadStatus.LOADED.value)
         )
         if loaded_from is not None:
-            query = query.where(line.loaded_at >= loaded_from)
+            query = query.where(line_c.loaded_at >= loaded_from)
         if loaded_before is not None:
-            query = query.where(line.loaded_at < loaded_before)
-        return (await s.execute(query)).all()
+            query = query.where(line_c.loaded_at < loaded_before)
+        return [
+            LoadedLine(beneficiary_id, number, name, cents, aware(loaded_at))
+            for beneficiary_id, number, name, cents, loaded_at in await s.execute(query)
+        ]
 
-    # ---- background imports --------------------------------------------------------
-    async def add_import(self, s: AsyncSession, **values: Any) -> None:
-        await s.execute(insert(order_imports).values(**values))
+    async def _whole(self, s: AsyncSession, rows: Sequence[Row]) -> list[Order]:
+        """The orders of `rows` with their lines, history and stages: three
+        queries whatever the number of orders."""
+        ids = [row.id for row in rows]
+        lines = await self._lines(s, ids)
+        history = await self._grouped(s, order_status_history, ids, h.at, h.id)
+        stages = await self._grouped(s, delivery_stages, ids, d.at, d.id)
+        found = [_order(row, lines[row.id], history[row.id], stages[row.id]) for row in rows]
+        for order in found:
+            remember_row(s, orders, _order_row(order))
+            _remember_children(s, order)
+        return found
 
-    async def order_import(
-        self, s: AsyncSession, import_id: str, entity_id: str | None, *, with_file: bool = False
-    ) -> Row | None:
-        columns = [c for c in order_imports.c if with_file or c.name != "file"]
-        query = select(*columns).where(order_imports.c.id == import_id)
-        if entity_id is not None:
-            query = query.where(order_imports.c.entity_id == entity_id)
-        return (await s.execute(query)).first()
+    @staticmethod
+    async def _lines(s: AsyncSession, order_ids: list[str]) -> dict[str, list[OrderLine]]:
+        """The orders' lines by order id, in position order."""
+        grouped: dict[str, list[OrderLine]] = {order_id: [] for order_id in order_ids}
+        if order_ids:
+            query = select(*_LINE_COLUMNS).where(line_c.order_id.in_(order_ids))
+            rows = await s.execute(query.order_by(line_c.position))
+            # Unpacked, not read by attribute: up to 100,000 lines per order.
+            for (
+                order_id, beneficiary_id, new_card, cents, number, name,
+                status, error, loaded_at, line_id, position,
+            ) in rows:  # fmt: skip
+                grouped[order_id].append(
+                    OrderLine(beneficiary_id, new_card, cents, number, name, _LOAD_STATUS[status],
+                              error, aware(loaded_at), line_id, position)
+                )  # fmt: skip
+        return grouped
 
-    async def running_import_ids(self, s: AsyncSession) -> list[str]:
-        i = order_imports.c
-        query = select(i.id).where(i.state == "RUNNING").order_by(i.created_at, i.id)
-        return list((await s.execute(query)).scalars())
+    @staticmethod
+    async def _grouped(
+        s: AsyncSession, table: Table, order_ids: Sequence[str], *order_by: Any
+    ) -> dict[str, list[Row]]:
+        grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
+        if order_ids:
+            query = select(table).where(table.c.order_id.in_(list(order_ids))).order_by(*order_by)
+            for row in (await s.execute(query)).all():
+                grouped[row.order_id].append(row)
+        return grouped
 
-    async def finish_import(self, s: AsyncSession, import_id: str, **values: Any) -> bool:
-        """Ends a RUNNING import; False when it is not RUNNING any more (another
-        replica finished it: on PostgreSQL the row lock makes this one wait)."""
-        i = order_imports.c
-        result = await s.execute(
-            update(order_imports).where(i.id == import_id, i.state == "RUNNING").values(**values)
-        )
-        return result.rowcount == 1
-
-    async def update_import(self, s: AsyncSession, import_id: str, **values: Any) -> None:
-        await s.execute(
-            update(order_imports).where(order_imports.c.id == import_id).values(**values)
-        )
+    @staticmethod
+    async def _insert_children(
+        s: AsyncSession,
+        order: Order,
+        history: Sequence[StatusChange],
+        stages: Sequence[DeliveryStage],
+    ) -> None:
+        if history:
+            await s.execute(
+                insert(order_status_history),
+                [{"order_id": order.id, "status": c.status.value, "at": c.at} for c in history],
+            )
+        if stages:
+            await s.execute(
+                insert(delivery_stages),
+                [
+                    {"order_id": order.id, "label": x.label, "location": x.location, "at": x.at}
+                    for x in stages
+                ],
+            )

@@ -1,10 +1,17 @@
-"""Ordering's repository: every query, taking the caller's AsyncSession."""
+"""Ordering's repository: one per aggregate, each taking the caller's
+AsyncSession and speaking the domain (rows never leave `store/`)."""
 
 from __future__ import annotations
 
-from services.ordering.store.catalog import CatalogRepository
+from services.ordering.store.beneficiaries import BeneficiariesRepository
+from services.ordering.store.delivery_points import DeliveryPointsRepository
+from services.ordering.store.imports import ImportsRepository
 from services.ordering.store.orders import OrdersRepository
 
 
-class Repository(CatalogRepository, OrdersRepository):
-    """Beneficiaries and delivery points (entity-scoped), orders and imports."""
+class Repository:
+    def __init__(self) -> None:
+        self.beneficiaries = BeneficiariesRepository()
+        self.delivery_points = DeliveryPointsRepository()
+        self.orders = OrdersRepository()
+        self.imports = ImportsRepository()

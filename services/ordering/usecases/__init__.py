@@ -1,1 +1,2 @@
-"""Ordering's use cases: one transaction each, entity taken from the token."""
+"""Ordering's use cases: one transaction each (load -> call the domain -> save
+-> add the event), the entity taken from the token."""

@@ -1,19 +1,20 @@
-"""Beneficiaries and delivery points of the caller's entity: CRUD and search."""
+"""Beneficiaries of the caller's entity: create, read, search, update, delete."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.auth import customer_entity
-from portal_runtime.errors import AlreadyExists, NotFound, require_field
+from portal_runtime.db import new_id
+from portal_runtime.errors import AlreadyExists, NotFound
 from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.ordering.domain import beneficiaries as rules
-from services.ordering.domain import delivery_points as point_rules
-from services.ordering.usecases.common import Deps
+from services.ordering.domain.beneficiaries import Beneficiary, BeneficiaryFields
+from services.ordering.usecases.common import Deps, given_over
+from services.ordering.usecases.delivery_points import point_not_found
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,18 @@ def _not_found() -> NotFound:
     return NotFound("BENEFICIARY_NOT_FOUND", "no such beneficiary for this account")
 
 
-def point_not_found(field: str = "") -> NotFound:
-    metadata = {"field": field} if field else {}
-    return NotFound(
-        "DELIVERY_POINT_NOT_FOUND", "no such delivery point for this account", metadata=metadata
-    )
+async def _load(deps: Deps, s: AsyncSession, beneficiary_id: str, entity_id: str) -> Beneficiary:
+    person = await deps.repo.beneficiaries.get(s, beneficiary_id, entity_id)
+    if person is None:
+        raise _not_found()
+    return person
 
 
 async def _checked(
     deps: Deps, s: AsyncSession, entity_id: str, given: BeneficiaryInput, other_than: str = ""
-) -> dict:
+) -> tuple[BeneficiaryFields, str]:
+    """The checked fields and default delivery point (the entity's own, and
+    the employee number free)."""
     fields = rules.validate_beneficiary(
         employee_number=given.employee_number,
         first_name=given.first_name,
@@ -51,170 +54,73 @@ async def _checked(
         today=deps.clock().date(),
     )
     point_id = given.default_delivery_point_id.strip()
-    if point_id and await deps.repo.delivery_point(s, entity_id, point_id) is None:
+    if point_id and await deps.repo.delivery_points.get(s, point_id, entity_id) is None:
         raise point_not_found("defaultDeliveryPointId")
-    if await deps.repo.beneficiary_number_taken(
+    if await deps.repo.beneficiaries.number_taken(
         s, entity_id, fields.employee_number, other_than=other_than
     ):
         raise AlreadyExists(
             "EMPLOYEE_NUMBER_TAKEN",
             f"another beneficiary already has the employee number {fields.employee_number!r}",
         )
-    return {**asdict(fields), "default_delivery_point_id": point_id}
+    return fields, point_id
 
 
 async def create_beneficiary(
     deps: Deps, principal: Principal | None, given: BeneficiaryInput
-) -> Row:
+) -> Beneficiary:
     entity_id = customer_entity(principal)
-    now = deps.clock()
     async with deps.db.transaction() as s:
-        values = await _checked(deps, s, entity_id, given)
-        beneficiary_id = await deps.repo.add_beneficiary(
-            s, entity_id=entity_id, created_at=now, updated_at=now, has_card=False, **values
+        fields, point_id = await _checked(deps, s, entity_id, given)
+        person = rules.new_beneficiary(
+            id=new_id(),
+            entity_id=entity_id,
+            fields=fields,
+            default_delivery_point_id=point_id,
+            now=deps.clock(),
         )
-        return await deps.repo.beneficiary(s, entity_id, beneficiary_id)
+        await deps.repo.beneficiaries.add(s, person)
+    return person
 
 
-async def get_beneficiary(deps: Deps, principal: Principal | None, beneficiary_id: str) -> Row:
+async def get_beneficiary(
+    deps: Deps, principal: Principal | None, beneficiary_id: str
+) -> Beneficiary:
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
-        row = await deps.repo.beneficiary(s, entity_id, beneficiary_id)
-    if row is None:
-        raise _not_found()
-    return row
+        return await _load(deps, s, beneficiary_id, entity_id)
 
 
 async def list_beneficiaries(
     deps: Deps, principal: Principal | None, q: str, page_size: int, page_token: str
-) -> tuple[list[Row], str]:
+) -> tuple[list[Beneficiary], str]:
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
     async with deps.db.transaction() as s:
-        rows = await deps.repo.list_beneficiaries(
-            s, entity_id, q=q, offset=page.offset, limit=page.limit + 1
-        )
-    return list(rows[: page.limit]), page.next_token(len(rows) > page.limit)
+        found, more = await deps.repo.beneficiaries.list(s, entity_id, q=q, page=page)
+    return found, page.next_token(more)
 
 
 async def update_beneficiary(
     deps: Deps, principal: Principal | None, beneficiary_id: str, given: BeneficiaryInput
-) -> Row:
+) -> Beneficiary:
     """Fields left empty keep their value."""
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
-        row = await deps.repo.beneficiary(s, entity_id, beneficiary_id)
-        if row is None:
-            raise _not_found()
-        current = BeneficiaryInput(**{name: getattr(row, name) for name in asdict(given)})
-        merged = replace(current, **{k: v for k, v in asdict(given).items() if v.strip()})
-        values = await _checked(deps, s, entity_id, merged, other_than=row.id)
-        await deps.repo.update_beneficiary(s, row.id, updated_at=deps.clock(), **values)
-        return await deps.repo.beneficiary(s, entity_id, row.id)
+        person = await _load(deps, s, beneficiary_id, entity_id)
+        current = BeneficiaryInput(**{name: getattr(person, name) for name in asdict(given)})
+        merged = given_over(current, given)
+        fields, point_id = await _checked(deps, s, entity_id, merged, other_than=person.id)
+        person.change(fields, point_id, deps.clock())
+        await deps.repo.beneficiaries.save(s, person)
+    return person
 
 
 async def delete_beneficiary(deps: Deps, principal: Principal | None, beneficiary_id: str) -> None:
-    """Soft delete: past orders keep their lines. Refused while a card of theirs
-    is in production."""
+    """Refused while a card of theirs is in production."""
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
-        row = await deps.repo.beneficiary(s, entity_id, beneficiary_id)
-        if row is None:
-            raise _not_found()
-        rules.ensure_deletable(card_in_production=await deps.repo.card_in_production(s, row.id))
-        await deps.repo.update_beneficiary(s, row.id, deleted_at=deps.clock())
-
-
-# ---- delivery points --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryPointInput:
-    name: str = ""
-    code: str = ""
-    line1: str = ""
-    line2: str = ""
-    postal_code: str = ""
-    city: str = ""
-    country: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
-
-
-async def _checked_point(
-    deps: Deps, s: AsyncSession, entity_id: str, given: DeliveryPointInput, other_than: str = ""
-) -> dict:
-    fields = point_rules.validate_delivery_point(
-        name=given.name,
-        code=given.code,
-        address=point_rules.Address(
-            line1=given.line1,
-            line2=given.line2,
-            postal_code=given.postal_code,
-            city=given.city,
-            country=given.country,
-        ),
-        contact_name=given.contact_name,
-        contact_phone=given.contact_phone,
-    )
-    taken = await deps.repo.point_code_taken(s, entity_id, fields.code, other_than=other_than)
-    point_rules.ensure_code_unique(fields.code, taken=taken)
-    return {
-        "name": fields.name,
-        "code": fields.code,
-        "contact_name": fields.contact_name,
-        "contact_phone": fields.contact_phone,
-        **asdict(fields.address),
-    }
-
-
-async def create_delivery_point(
-    deps: Deps, principal: Principal | None, given: DeliveryPointInput
-) -> Row:
-    entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
-        values = await _checked_point(deps, s, entity_id, given)
-        point_id = await deps.repo.add_delivery_point(
-            s, entity_id=entity_id, created_at=deps.clock(), **values
-        )
-        return await deps.repo.delivery_point(s, entity_id, point_id)
-
-
-async def list_delivery_points(
-    deps: Deps, principal: Principal | None, page_size: int, page_token: str
-) -> tuple[list[Row], str]:
-    entity_id = customer_entity(principal)
-    page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
-        rows = await deps.repo.list_delivery_points(
-            s, entity_id, offset=page.offset, limit=page.limit + 1
-        )
-    return list(rows[: page.limit]), page.next_token(len(rows) > page.limit)
-
-
-async def update_delivery_point(
-    deps: Deps, principal: Principal | None, point_id: str, given: DeliveryPointInput
-) -> Row:
-    """Fields left empty keep their value."""
-    entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
-        row = await deps.repo.delivery_point(s, entity_id, require_field(point_id, "id"))
-        if row is None:
-            raise point_not_found()
-        current = DeliveryPointInput(**{name: getattr(row, name) for name in asdict(given)})
-        merged = replace(current, **{k: v for k, v in asdict(given).items() if v.strip()})
-        values = await _checked_point(deps, s, entity_id, merged, other_than=row.id)
-        await deps.repo.update_delivery_point(s, row.id, **values)
-        return await deps.repo.delivery_point(s, entity_id, row.id)
-
-
-async def delete_delivery_point(deps: Deps, principal: Principal | None, point_id: str) -> None:
-    """Soft delete, refused while an open order goes to the point."""
-    entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
-        row = await deps.repo.delivery_point(s, entity_id, point_id)
-        if row is None:
-            raise point_not_found()
-        used = await deps.repo.point_used_by_open_order(s, row.id)
-        point_rules.ensure_deletable(used_by_open_order=used)
-        await deps.repo.update_delivery_point(s, row.id, deleted_at=deps.clock())
+        person = await _load(deps, s, beneficiary_id, entity_id)
+        in_production = await deps.repo.beneficiaries.card_in_production(s, person.id)
+        person.delete(deps.clock(), card_in_production=in_production)
+        await deps.repo.beneficiaries.save(s, person)

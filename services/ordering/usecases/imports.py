@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.auth import customer_entity
@@ -23,22 +22,18 @@ from portal_runtime.db import new_id
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from portal_runtime.tokens import Principal
 from services.ordering.domain import order_file
+from services.ordering.domain.beneficiaries import Beneficiary
+from services.ordering.domain.imports import ImportState, OrderImport, new_import
+from services.ordering.domain.orders import Order, OrderLine, OrderSource
 from services.ordering.usecases.common import Deps
-from services.ordering.usecases.orders import (
-    DraftLine,
-    OrderData,
-    full_name,
-    insert_draft,
-    load_order,
-)
+from services.ordering.usecases.orders import add_draft, draft_line
 
 log = logging.getLogger(__name__)
 
-RUNNING, SUCCEEDED, FAILED = "RUNNING", "SUCCEEDED", "FAILED"
 POLL_SECONDS = 2.0
 
 
-def _parse(deps: Deps, data: bytes, codes: dict[str, str], today) -> order_file.OrderFile:
+def _parse(deps: Deps, data: bytes, codes: dict[str, str], today: date) -> order_file.OrderFile:
     return order_file.parse_order_file(
         data, known_codes=codes.keys(), today=today, bounds=deps.bounds
     )
@@ -46,67 +41,55 @@ def _parse(deps: Deps, data: bytes, codes: dict[str, str], today) -> order_file.
 
 async def _known_codes(deps: Deps, entity_id: str) -> dict[str, str]:
     async with deps.db.transaction() as s:
-        return await deps.repo.point_ids_by_code(s, entity_id)
+        return await deps.repo.delivery_points.ids_by_code(s, entity_id)
 
 
 async def create_from_file(
-    deps: Deps, s: AsyncSession, entity_id: str, parsed: order_file.OrderFile, now: datetime
-) -> str:
-    """Creates the missing beneficiaries (bulk) and the draft; the order id.
+    deps: Deps,
+    s: AsyncSession,
+    entity_id: str,
+    parsed: order_file.OrderFile,
+    now: datetime,
+    order_id: str,
+) -> Order:
+    """Creates the missing beneficiaries (bulk) and the draft `order_id` (the
+    caller chooses it: a background import records it when it claims the job).
     Existing beneficiaries (by employee number) keep their stored data."""
-    codes = await deps.repo.point_ids_by_code(s, entity_id)
+    codes = await deps.repo.delivery_points.ids_by_code(s, entity_id)
     point_id = codes.get(parsed.delivery_point_code)
     if point_id is None:
         raise FailedPrecondition(
             "DELIVERY_POINT_DELETED",
             f"the delivery point {parsed.delivery_point_code!r} was deleted meanwhile",
         )
-    existing = await deps.repo.beneficiaries_by_number(s, entity_id)
-    created: list[dict] = []
-    drafts: list[DraftLine] = []
+    known = await deps.repo.beneficiaries.refs_by_number(s, entity_id)
+    created: list[Beneficiary] = []
+    lines: list[OrderLine] = []
     for line in parsed.lines:
-        found = existing.get(line.employee_number)
-        if found is None:
-            beneficiary_id = new_id()
-            name = full_name(line.first_name, line.last_name)
-            created.append(
-                {
-                    "id": beneficiary_id,
-                    "entity_id": entity_id,
-                    "employee_number": line.employee_number,
-                    "first_name": line.first_name,
-                    "last_name": line.last_name,
-                    "email": line.email,
-                    "birth_date": line.birth_date,
-                    "hire_date": "",
-                    "default_delivery_point_id": point_id,
-                    "has_card": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+        beneficiary = known.get(line.employee_number)
+        if beneficiary is None:
+            person = line.new_beneficiary(
+                id=new_id(), entity_id=entity_id, default_delivery_point_id=point_id, now=now
             )
-        else:
-            beneficiary_id, name = found.id, full_name(found.first_name, found.last_name)
-        drafts.append(
-            DraftLine(
-                beneficiary_id, line.employee_number, name, line.new_card, line.load_amount_cents
-            )
-        )
-    await deps.repo.add_beneficiaries(s, created)
-    return await insert_draft(
+            created.append(person)
+            beneficiary = person.ref
+        lines.append(draft_line(beneficiary, line.new_card, line.load_amount_cents))
+    await deps.repo.beneficiaries.add_all(s, created)
+    return await add_draft(
         deps,
         s,
+        order_id=order_id,
         entity_id=entity_id,
         delivery_point_id=point_id,
-        lines=drafts,
-        source="FILE",
+        source=OrderSource.FILE,
+        lines=lines,
         now=now,
     )
 
 
 async def import_order(
     deps: Deps, principal: Principal | None, data: bytes
-) -> tuple[OrderData | None, Row | None]:
+) -> tuple[Order | None, OrderImport | None]:
     """(the draft, None) for a file imported at once, (None, the job) for a
     large one; InvalidArgument with every bad line otherwise."""
     entity_id = customer_entity(principal)
@@ -117,37 +100,31 @@ async def import_order(
     codes = await _known_codes(deps, entity_id)
     too_big = len(data) > order_file.DEFAULT_MAX_BYTES or count > order_file.DEFAULT_MAX_LINES
     if count > deps.sync_import_max_lines and not too_big:
-        job_id = new_id()
+        job = new_import(
+            id=new_id(),
+            entity_id=entity_id,
+            user_id=principal.user_id if principal else "",
+            file=data,
+            lines_total=count,
+            now=now,
+        )
         async with deps.db.transaction() as s:
-            await deps.repo.add_import(
-                s,
-                id=job_id,
-                entity_id=entity_id,
-                user_id=principal.user_id if principal else "",
-                state=RUNNING,
-                file=data,
-                lines_total=count,
-                lines_done=0,
-                errors=[],
-                order_id="",
-                created_at=now,
-            )
-            job = await deps.repo.order_import(s, job_id, entity_id)
+            await deps.repo.imports.add(s, job)
         deps.imports_waiting.set()
         return None, job
     parsed = await asyncio.to_thread(_parse, deps, data, codes, now.date())
     async with deps.db.transaction() as s:
-        order_id = await create_from_file(deps, s, entity_id, parsed, now)
-        return await load_order(deps, s, order_id, entity_id), None
+        order = await create_from_file(deps, s, entity_id, parsed, now, new_id())
+    return order, None
 
 
-async def get_import(deps: Deps, principal: Principal | None, import_id: str) -> Row:
+async def get_import(deps: Deps, principal: Principal | None, import_id: str) -> OrderImport:
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
-        row = await deps.repo.order_import(s, import_id, entity_id) if import_id else None
-    if row is None:
+        job = await deps.repo.imports.get(s, import_id, entity_id) if import_id else None
+    if job is None:
         raise NotFound("ORDER_IMPORT_NOT_FOUND", "no such import for this account")
-    return row
+    return job
 
 
 # ---- background --------------------------------------------------------------------
@@ -160,9 +137,11 @@ def _chunk(lines: list[str], start: int, size: int) -> bytes:
     return (lines[0] + "\n" * start + "".join(body)).encode()
 
 
-async def _record_progress(deps: Deps, import_id: str, done: int) -> None:
+async def _record_progress(deps: Deps, job: OrderImport, done: int) -> OrderImport:
+    job = job.with_progress(done)
     async with deps.db.transaction() as s:
-        await deps.repo.update_import(s, import_id, lines_done=done)
+        await deps.repo.imports.save_progress(s, job)
+    return job
 
 
 async def process_import(deps: Deps, import_id: str) -> None:
@@ -170,8 +149,8 @@ async def process_import(deps: Deps, import_id: str) -> None:
     authority on every rule, cross-line ones included) and creates everything
     in one transaction that also marks the import SUCCEEDED."""
     async with deps.db.transaction() as s:
-        job = await deps.repo.order_import(s, import_id, None, with_file=True)
-    if job is None or job.state != RUNNING:
+        job = await deps.repo.imports.get(s, import_id, None, with_file=True)
+    if job is None or job.state is not ImportState.RUNNING:
         return
     codes = await _known_codes(deps, job.entity_id)
     today = deps.clock().date()
@@ -181,33 +160,27 @@ async def process_import(deps: Deps, import_id: str) -> None:
         part = _chunk(lines, start, chunk)
         with contextlib.suppress(InvalidArgument):  # every problem is reported below
             await asyncio.to_thread(_parse, deps, part, codes, today)
-        await _record_progress(deps, import_id, min(start + chunk, job.lines_total))
+        job = await _record_progress(deps, job, start + chunk)
     now = deps.clock()
     try:
         parsed = await asyncio.to_thread(_parse, deps, job.file, codes, today)
+        order_id = new_id()
         async with deps.db.transaction() as s:
             # Claim first: the import must not make two orders (two replicas).
-            if not await deps.repo.finish_import(
-                s, import_id, state=SUCCEEDED, lines_done=job.lines_total, finished_at=now
-            ):
+            if not await deps.repo.imports.finish(s, job.succeeded(order_id, now)):
                 return
-            order_id = await create_from_file(deps, s, job.entity_id, parsed, now)
-            await deps.repo.update_import(s, import_id, order_id=order_id)
+            await create_from_file(deps, s, job.entity_id, parsed, now, order_id)
     except (InvalidArgument, FailedPrecondition) as error:
-        violations = [{"field": v.field, "description": v.description} for v in error.violations]
-        if not violations:
-            violations = [{"field": "file", "description": error.message}]
+        failed = job.failed(error, deps.clock())
         async with deps.db.transaction() as s:
-            await deps.repo.finish_import(
-                s, import_id, state=FAILED, errors=violations, finished_at=deps.clock()
-            )
-        log.info("order import %s failed: %d problems", import_id, len(violations))
+            await deps.repo.imports.finish(s, failed)
+        log.info("order import %s failed: %d problems", import_id, len(failed.errors))
 
 
 async def process_pending_imports(deps: Deps) -> int:
     """Processes every RUNNING import (those left by a restart too); how many."""
     async with deps.db.transaction() as s:
-        ids = await deps.repo.running_import_ids(s)
+        ids = await deps.repo.imports.running_ids(s)
     for import_id in ids:
         await process_import(deps, import_id)
     return len(ids)

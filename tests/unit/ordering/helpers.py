@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal_runtime.tokens import Principal
 from services.ordering.usecases import beneficiaries as catalog
+from services.ordering.usecases import delivery_points as points
 from services.ordering.usecases import orders
 
 from .conftest import World
@@ -14,10 +15,10 @@ HEADER = (
 
 
 async def point(world: World, who: Principal | None = None, code: str = "HQ"):
-    return await catalog.create_delivery_point(
+    return await points.create_delivery_point(
         world.deps,
         who or world.acme,
-        catalog.DeliveryPointInput(
+        points.DeliveryPointInput(
             name="Head office", code=code, line1="1 rue de la Paix", postal_code="75002",
             city="Paris", country="fr",
         ),

@@ -6,6 +6,7 @@ import pytest
 
 from portal_runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from services.ordering.usecases import beneficiaries as catalog
+from services.ordering.usecases import delivery_points as points
 from services.ordering.usecases import orders, production
 
 from .conftest import World
@@ -51,10 +52,12 @@ async def test_another_entitys_beneficiary_is_not_found(world: World) -> None:
 
 async def test_delete_beneficiary_refused_while_in_production(world: World) -> None:
     order, _, (ada,) = await draft(world)
-    await orders.submit_order(world.deps, world.acme, order.row.id, "CARD")
+    await orders.submit_order(world.deps, world.acme, order.id, "CARD")
     async with world.db.transaction() as s:
-        await world.deps.repo.update_order(s, order.row.id, status="PAID")
-    await production.start_production(world.deps, world.operator, order.row.id)
+        paid = await world.deps.repo.orders.get(s, order.id, None)
+        paid.mark_paid("pay-1", world.clock())
+        await world.deps.repo.orders.save(s, paid)
+    await production.start_production(world.deps, world.operator, order.id)
     with pytest.raises(FailedPrecondition) as err:
         await catalog.delete_beneficiary(world.deps, world.acme, ada.id)
     assert err.value.reason == "BENEFICIARY_IN_PRODUCTION"
@@ -65,7 +68,7 @@ async def test_deleted_beneficiary_keeps_past_order_lines(world: World) -> None:
     await catalog.delete_beneficiary(world.deps, world.acme, ada.id)
     with pytest.raises(NotFound):
         await catalog.get_beneficiary(world.deps, world.acme, ada.id)
-    kept = await orders.get_order(world.deps, world.acme, order.row.id)
+    kept = await orders.get_order(world.deps, world.acme, order.id)
     assert [line.beneficiary_name for line in kept.lines] == ["Ada Lovelace"]
     # The number is free again.
     assert (await person(world, "E-0")).id != ada.id
@@ -73,26 +76,26 @@ async def test_deleted_beneficiary_keeps_past_order_lines(world: World) -> None:
 
 async def test_delivery_points_crud_and_delete_guard(world: World) -> None:
     hq = await point(world)
-    assert (hq.code, hq.country) == ("HQ", "FR")
+    assert (hq.code, hq.address.country) == ("HQ", "FR")
     with pytest.raises(AlreadyExists):
         await point(world, code="hq")
     other = await point(world, code="WH")
-    renamed = await catalog.update_delivery_point(
-        world.deps, world.acme, other.id, catalog.DeliveryPointInput(name="Warehouse")
+    renamed = await points.update_delivery_point(
+        world.deps, world.acme, other.id, points.DeliveryPointInput(name="Warehouse")
     )
     assert (renamed.name, renamed.code) == ("Warehouse", "WH")
-    rows, _ = await catalog.list_delivery_points(world.deps, world.acme, 0, "")
+    rows, _ = await points.list_delivery_points(world.deps, world.acme, 0, "")
     assert {r.code for r in rows} == {"HQ", "WH"}
     with pytest.raises(NotFound):
-        await catalog.delete_delivery_point(world.deps, world.globex, hq.id)
+        await points.delete_delivery_point(world.deps, world.globex, hq.id)
     ada = await person(world, "E-9")
     order = await orders.create_order(
         world.deps, world.acme, hq.id, [orders.LineInput(ada.id, False, 2000)]
     )
     with pytest.raises(FailedPrecondition) as err:
-        await catalog.delete_delivery_point(world.deps, world.acme, hq.id)
+        await points.delete_delivery_point(world.deps, world.acme, hq.id)
     assert err.value.reason == "DELIVERY_POINT_IN_USE"
-    await orders.cancel_order(world.deps, world.acme, order.row.id)
-    await catalog.delete_delivery_point(world.deps, world.acme, hq.id)
-    rows, _ = await catalog.list_delivery_points(world.deps, world.acme, 0, "")
+    await orders.cancel_order(world.deps, world.acme, order.id)
+    await points.delete_delivery_point(world.deps, world.acme, hq.id)
+    rows, _ = await points.list_delivery_points(world.deps, world.acme, 0, "")
     assert [r.code for r in rows] == ["WH"]

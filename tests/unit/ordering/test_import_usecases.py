@@ -29,10 +29,10 @@ async def test_import_creates_missing_beneficiaries_and_a_draft(world: World) ->
     data = order_file([file_row("E-1", "20"), file_row("E-2", "1 000,50", code="hq", new="non")])
     order, job = await imports.import_order(world.deps, world.acme, data)
     assert job is None
-    assert (order.row.source, order.row.status, order.row.delivery_point_id) == (
+    assert (order.source, order.status, order.delivery_point_id) == (
         "FILE", "DRAFT", hq.id,
     )  # fmt: skip
-    assert order.row.total_cents == 2000 + 100050 + 500 + 100  # + 20 % VAT on the fee
+    assert order.total_cents == 2000 + 100050 + 500 + 100  # + 20 % VAT on the fee
     first, second = order.lines
     # The existing beneficiary keeps its data; the file's other name is not applied.
     assert (first.beneficiary_id, first.beneficiary_name) == (known.id, "Ada Lovelace")
@@ -96,5 +96,5 @@ async def test_background_import_with_bad_lines_fails_with_every_error(world: Wo
     await imports.process_import(world.deps, job.id)
     failed = await imports.get_import(world.deps, world.acme, job.id)
     assert failed.state == "FAILED" and failed.order_id == ""
-    assert [e["field"] for e in failed.errors] == ["line 3: employeeNumber", "line 4: loadAmount"]
+    assert [e.field for e in failed.errors] == ["line 3: employeeNumber", "line 4: loadAmount"]
     assert await count(world, orders) == 0 and await count(world, order_imports) == 1

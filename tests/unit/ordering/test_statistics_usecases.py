@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 
 from portal_runtime.errors import InvalidArgument
+from services.ordering import convert
+from services.ordering.domain.orders import LoadOutcome
 from services.ordering.usecases import orders, production, statistics
 
 from .conftest import World
@@ -20,14 +22,14 @@ async def loaded_order(world: World, people, amounts) -> None:
     hq = (await point(world, code=f"P{len(amounts)}{people[0].employee_number}")).id
     lines = [orders.LineInput(p.id, False, a) for p, a in zip(people, amounts, strict=True)]
     order = await orders.create_order(world.deps, world.acme, hq, lines)
-    await orders.submit_order(world.deps, world.acme, order.row.id, "CARD")
-    await pay(world, order.row.id, order.row.total_cents, f"ev-{order.row.id}")
-    started = await production.start_production(world.deps, world.operator, order.row.id)
+    await orders.submit_order(world.deps, world.acme, order.id, "CARD")
+    await pay(world, order.id, order.total_cents, f"ev-{order.id}")
+    started = await production.start_production(world.deps, world.operator, order.id)
     await production.record_loads(
         world.deps,
         world.operator,
-        order.row.id,
-        [production.LoadOutcome(line.id, True) for line in started.lines],
+        order.id,
+        [LoadOutcome(line.id, True) for line in started.lines],
     )
 
 
@@ -38,7 +40,7 @@ async def test_statistics_per_month_and_beneficiary(world: World) -> None:
     world.clock.advance(timedelta(days=30))  # 2026-04-09
     await loaded_order(world, [ada], [500])
     data = await statistics.load_statistics(world.deps, world.acme, "", "")
-    content_type, body = statistics.render(data, "")
+    content_type, body = convert.load_statistics_body(data, "")
     assert content_type == "application/json"
     parsed = json.loads(body)
     assert parsed["months"] == [
@@ -48,7 +50,7 @@ async def test_statistics_per_month_and_beneficiary(world: World) -> None:
     assert [(b["employeeNumber"], b["amountCents"]) for b in parsed["beneficiaries"]] == [
         ("E-1", "1500"), ("E-2", "2000"),
     ]  # fmt: skip
-    content_type, body = statistics.render(data, "text/csv, */*")
+    content_type, body = convert.load_statistics_body(data, "text/csv, */*")
     assert content_type == "text/csv; charset=utf-8"
     text = body.decode("utf-8-sig")
     assert "'=HYPERLINK(1) X" in text and "month;2026-04;;;5,00;1" in text

@@ -1,0 +1,152 @@
+"""Beneficiaries: every query filters on the caller's entity and ignores
+soft-deleted rows, so another entity's ids are not found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal_runtime.clock import aware
+from portal_runtime.pagination import Page
+from services.ordering.domain.beneficiaries import Beneficiary, BeneficiaryRef, full_name
+from services.ordering.domain.orders import OrderStatus
+from services.ordering.store.tables import beneficiaries, order_lines, orders
+from services.ordering.store.tracking import remember_row, save_row
+
+b = beneficiaries.c
+
+
+def _live(entity_id: str):
+    return (b.entity_id == entity_id) & b.deleted_at.is_(None)
+
+
+def _to_row(person: Beneficiary) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "entity_id": person.entity_id,
+        "employee_number": person.employee_number,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "birth_date": person.birth_date,
+        "hire_date": person.hire_date,
+        "default_delivery_point_id": person.default_delivery_point_id,
+        "has_card": person.has_card,
+        "created_at": person.created_at,
+        "updated_at": person.updated_at,
+        "deleted_at": person.deleted_at,
+    }
+
+
+def _from_row(s: AsyncSession, row: Row) -> Beneficiary:
+    person = Beneficiary(
+        id=row.id,
+        entity_id=row.entity_id,
+        employee_number=row.employee_number,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        birth_date=row.birth_date,
+        hire_date=row.hire_date,
+        default_delivery_point_id=row.default_delivery_point_id,
+        has_card=bool(row.has_card),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        deleted_at=aware(row.deleted_at),
+    )
+    remember_row(s, beneficiaries, _to_row(person))
+    return person
+
+
+async def _refs(s: AsyncSession, *where: Any) -> list[BeneficiaryRef]:
+    """Up to 100,000 (an entity's whole list, for a file): read as tuples."""
+    query = select(b.id, b.employee_number, b.first_name, b.last_name).where(*where)
+    return [
+        BeneficiaryRef(beneficiary_id, number, full_name(first_name, last_name))
+        for beneficiary_id, number, first_name, last_name in await s.execute(query)
+    ]
+
+
+class BeneficiariesRepository:
+    async def add(self, s: AsyncSession, person: Beneficiary) -> None:
+        await self.add_all(s, [person])
+
+    async def add_all(self, s: AsyncSession, people: Sequence[Beneficiary]) -> None:
+        """One insert (executemany) for any number: a file brings up to 100,000."""
+        rows = [_to_row(person) for person in people]
+        if rows:
+            await s.execute(insert(beneficiaries), rows)
+        for row in rows:
+            remember_row(s, beneficiaries, row)
+
+    async def get(self, s: AsyncSession, beneficiary_id: str, entity_id: str) -> Beneficiary | None:
+        row = (
+            await s.execute(select(beneficiaries).where(_live(entity_id), b.id == beneficiary_id))
+        ).first()
+        return _from_row(s, row) if row else None
+
+    async def save(self, s: AsyncSession, person: Beneficiary) -> None:
+        """Writes what changed since `get`."""
+        await save_row(s, beneficiaries, _to_row(person))
+
+    async def number_taken(
+        self, s: AsyncSession, entity_id: str, number: str, *, other_than: str = ""
+    ) -> bool:
+        query = select(b.id).where(_live(entity_id), b.employee_number == number)
+        if other_than:
+            query = query.where(b.id != other_than)
+        return await s.scalar(query) is not None
+
+    async def refs_by_ids(
+        self, s: AsyncSession, entity_id: str, ids: Sequence[str]
+    ) -> dict[str, BeneficiaryRef]:
+        if not ids:
+            return {}
+        return {ref.id: ref for ref in await _refs(s, _live(entity_id), b.id.in_(list(ids)))}
+
+    async def refs_by_number(self, s: AsyncSession, entity_id: str) -> dict[str, BeneficiaryRef]:
+        """Every live beneficiary of the entity by employee number (one query)."""
+        return {ref.employee_number: ref for ref in await _refs(s, _live(entity_id))}
+
+    async def list(
+        self, s: AsyncSession, entity_id: str, *, q: str, page: Page
+    ) -> tuple[list[Beneficiary], bool]:
+        """A page by name, `q` matching the start of a number, a name or an
+        e-mail; whether more follow."""
+        query = select(beneficiaries).where(_live(entity_id))
+        if q.strip():
+            pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%")
+            pattern = pattern.replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    *(
+                        func.lower(column).like(pattern, escape="\\")
+                        for column in (b.employee_number, b.first_name, b.last_name, b.email)
+                    ),
+                    func.lower(b.first_name + " " + b.last_name).like(pattern, escape="\\"),
+                    func.lower(b.last_name + " " + b.first_name).like(pattern, escape="\\"),
+                )
+            )
+        query = query.order_by(b.last_name, b.first_name, b.id)
+        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        return [_from_row(s, row) for row in rows[: page.limit]], len(rows) > page.limit
+
+    async def mark_card_holders(self, s: AsyncSession, beneficiary_ids: Sequence[str]) -> None:
+        """They hold a card: their new card was loaded (`CardsLoaded`)."""
+        if beneficiary_ids:
+            await s.execute(
+                update(beneficiaries).where(b.id.in_(list(beneficiary_ids))).values(has_card=True)
+            )
+
+    async def card_in_production(self, s: AsyncSession, beneficiary_id: str) -> bool:
+        query = select(
+            exists().where(
+                order_lines.c.beneficiary_id == beneficiary_id,
+                order_lines.c.order_id == orders.c.id,
+                orders.c.status == OrderStatus.IN_PRODUCTION.value,
+            )
+        )
+        return bool(await s.scalar(query))
