@@ -33,6 +33,7 @@ from portal_runtime.interceptor import PortalInterceptor
 from portal_runtime.logs import configure_logging
 from portal_runtime.operations import OperationsServicer
 from portal_runtime.outbox import OutboxRelay
+from portal_runtime.revocation import EndedSessions, EndedSessionsListener
 from portal_runtime.telemetry import configure_tracing, shutdown_tracing
 from portal_runtime.tokens import TokenVerifier
 
@@ -65,10 +66,17 @@ class ServiceApp:
             stream_replicas=settings.get_int("NATS_STREAM_REPLICAS", 1),
         )
         self.relay = OutboxRelay(db, self.bus)
+        # Sessions identity ended: this replica refuses their tokens at once.
+        self.ended_sessions = EndedSessions()
+        self.verifier.session_ended = self.ended_sessions.ended
         self.port = 0
         self._servicers: list[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]] = []
         self._consumers: list[EventConsumer] = []
-        self._tasks: list[Task] = [self.relay.run, self._purge_idempotency_keys]
+        self._tasks: list[Task] = [
+            self.relay.run,
+            self._purge_idempotency_keys,
+            EndedSessionsListener(self.bus, self.ended_sessions).run,
+        ]
         self._startups: list[Callable[[], Awaitable[None]]] = []
         self._shutdowns: list[Callable[[], Awaitable[None]]] = []
         self._operations: tuple[Callable[[Any, grpc.aio.Server], None], str] | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +45,18 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, public_key_pem: bytes, *, leeway_seconds: int = 10) -> None:
+    def __init__(
+        self,
+        public_key_pem: bytes,
+        *,
+        leeway_seconds: int = 10,
+        session_ended: Callable[[str], bool] | None = None,
+    ) -> None:
         self._key = public_key_pem
         self._leeway = leeway_seconds
+        # Whether identity ended a session before its tokens expire
+        # (portal_runtime.revocation); None: signature and expiry only.
+        self.session_ended = session_ended
 
     @classmethod
     def from_file(cls, path: str | Path) -> TokenVerifier:
@@ -67,12 +77,15 @@ class TokenVerifier:
             raise Unauthenticated("TOKEN_EXPIRED", "the access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("TOKEN_INVALID", "the access token is not valid") from exc
+        session_id = str(claims.get("sid", ""))
+        if session_id and self.session_ended is not None and self.session_ended(session_id):
+            raise Unauthenticated("SESSION_ENDED", "this session has ended; log in again")
         return Principal(
             user_id=str(claims["sub"]),
             entity_id=str(claims.get("ent", "")),
             permissions=frozenset(claims.get("perms", [])),
             operator=bool(claims.get("op", False)),
-            session_id=str(claims.get("sid", "")),
+            session_id=session_id,
             kind=str(claims["typ"]),
             token_id=str(claims.get("jti", "")),
             issued_at=int(claims["iat"]),

@@ -14,6 +14,7 @@ from services.identity.domain.links import (
     PasswordResetRequested,
     UserInvited,
 )
+from services.identity.domain.refresh import SessionsEnded
 from services.identity.domain.users import PasswordChanged, Recipient
 
 
@@ -97,4 +98,13 @@ def password_changed(fact: PasswordChanged) -> events_pb2.PasswordChanged:
         entity_id=fact.entity_id,
         user_id=fact.user_id,
         recipient=_recipient(fact.recipient),
+    )
+
+
+def sessions_ended(fact: SessionsEnded) -> events_pb2.SessionsEnded:
+    return new_event(
+        events_pb2.SessionsEnded,
+        user_id=fact.user_id,
+        session_ids=list(fact.session_ids),
+        tokens_expire_at=to_timestamp(fact.tokens_expire_at),
     )

@@ -8,6 +8,7 @@ leaked (or a client replayed it): the whole family is revoked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -43,6 +44,28 @@ class SessionFamily:
     kind: str
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SessionsEnded:
+    """Sessions ended before their access tokens expire: every service refuses
+    those tokens until `tokens_expire_at`."""
+
+    user_id: str
+    session_ids: tuple[str, ...]
+    tokens_expire_at: datetime
+
+
+def sessions_ended(
+    families: Iterable[SessionFamily], now: datetime, access_ttl: timedelta
+) -> list[SessionsEnded]:
+    """What ending `families` states, one fact per user."""
+    by_user: dict[str, list[str]] = {}
+    for family in families:
+        by_user.setdefault(family.user_id, []).append(family.id)
+    return [
+        SessionsEnded(user_id, tuple(ids), now + access_ttl) for user_id, ids in by_user.items()
+    ]
 
 
 @dataclass(frozen=True)

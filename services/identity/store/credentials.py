@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -17,6 +17,17 @@ from services.identity.domain.refresh import (
     StoredRefreshToken,
 )
 from services.identity.store.tables import link_tokens, refresh_tokens, session_families
+
+
+def _family(row: Row) -> SessionFamily:
+    return SessionFamily(
+        id=row.id,
+        user_id=row.user_id,
+        entity_id=row.entity_id,
+        kind=row.kind,
+        created_at=aware(row.created_at),  # type: ignore[arg-type]
+        revoked_at=aware(row.revoked_at),
+    )
 
 
 class LinksRepository:
@@ -99,16 +110,7 @@ class SessionsRepository:
     async def family(self, s: AsyncSession, family_id: str) -> SessionFamily | None:
         query = select(session_families).where(session_families.c.id == family_id)
         row = (await s.execute(query)).first()
-        if row is None:
-            return None
-        return SessionFamily(
-            id=row.id,
-            user_id=row.user_id,
-            entity_id=row.entity_id,
-            kind=row.kind,
-            created_at=aware(row.created_at),  # type: ignore[arg-type]
-            revoked_at=aware(row.revoked_at),
-        )
+        return _family(row) if row is not None else None
 
     async def add_refresh_token(self, s: AsyncSession, token: IssuedRefreshToken) -> None:
         await s.execute(
@@ -161,9 +163,9 @@ class SessionsRepository:
         user_id: str | None = None,
         entity_id: str | None = None,
         except_family: str | None = None,
-    ) -> None:
+    ) -> list[SessionFamily]:
         """Revokes session families (and their refresh tokens) matching every
-        given criterion."""
+        given criterion; the families it ended."""
         conditions = [session_families.c.revoked_at.is_(None)]
         if family_id is not None:
             conditions.append(session_families.c.id == family_id)
@@ -174,9 +176,12 @@ class SessionsRepository:
         if except_family is not None:
             conditions.append(session_families.c.id != except_family)
         where = and_(*conditions)
-        ids = (await s.execute(select(session_families.c.id).where(where))).scalars().all()
-        if not ids:
-            return
+        ended = [
+            _family(row) for row in (await s.execute(select(session_families).where(where))).all()
+        ]
+        if not ended:
+            return []
+        ids = [family.id for family in ended]
         await s.execute(
             update(session_families).where(session_families.c.id.in_(ids)).values(revoked_at=now)
         )
@@ -185,3 +190,4 @@ class SessionsRepository:
             .where(refresh_tokens.c.family_id.in_(ids), refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        return ended

@@ -1,5 +1,5 @@
 """What every use case shares: the dependencies, the caller's session check,
-profile resolution, and sessions for a user."""
+profile resolution, and sessions for a user (started, and ended everywhere)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from portal_runtime.auth import authenticated
 from portal_runtime.clock import utcnow
 from portal_runtime.db import Database
 from portal_runtime.errors import NotFound
+from portal_runtime.outbox import add_event
 from portal_runtime.tokens import Principal
+from services.identity import events
 from services.identity.domain import profiles as profile_rules
 from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import PasswordPolicy
-from services.identity.domain.refresh import ensure_session_alive, session_state
+from services.identity.domain.refresh import ensure_session_alive, session_state, sessions_ended
 from services.identity.domain.users import User
 from services.identity.passwords import PasswordHasher
 from services.identity.sessions import SessionIssuer, SessionTokens
@@ -117,3 +119,28 @@ async def start_session(
     return await deps.sessions.start(
         s, user_id=user.id, entity_id=entity_id, permissions=permissions, operator=False, now=now
     )
+
+
+async def end_sessions(
+    deps: Deps,
+    s: AsyncSession,
+    now: datetime,
+    *,
+    family_id: str | None = None,
+    user_id: str | None = None,
+    entity_id: str | None = None,
+    except_family: str | None = None,
+) -> None:
+    """Ends the sessions matching every criterion, and states it so that every
+    service refuses their access tokens at once (not only at their expiry)."""
+    ended = await deps.repo.sessions.revoke_families(
+        s,
+        now,
+        family_id=family_id,
+        user_id=user_id,
+        entity_id=entity_id,
+        except_family=except_family,
+    )
+    access_ttl = timedelta(seconds=deps.sessions.issuer.ttl_seconds)
+    for fact in sessions_ended(ended, now, access_ttl):
+        await add_event(s, events.sessions_ended(fact))

@@ -24,7 +24,13 @@ from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import generate_temporary_password
 from services.identity.domain.users import Member, Membership, User, ensure_not_self, person_name
 from services.identity.usecases.accounts import MemberData, load_account
-from services.identity.usecases.common import Deps, caller, profile_name, resolve_profile
+from services.identity.usecases.common import (
+    Deps,
+    caller,
+    end_sessions,
+    profile_name,
+    resolve_profile,
+)
 
 
 async def _member(deps: Deps, s: AsyncSession, entity_id: str, user_id: str) -> Member:
@@ -134,9 +140,7 @@ async def delete_user(deps: Deps, principal: Principal | None, user_id: str) -> 
         await deps.repo.memberships.save_status(s, member.membership)
         # Ends their sessions for this entity (identity checks families at once;
         # other services stop accepting them when the short access token expires).
-        await deps.repo.sessions.revoke_families(
-            s, now, user_id=user_id, entity_id=principal.entity_id
-        )
+        await end_sessions(deps, s, now, user_id=user_id, entity_id=principal.entity_id)
 
 
 # ---- profiles ------------------------------------------------------------------

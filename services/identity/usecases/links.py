@@ -25,7 +25,7 @@ from services.identity.domain.links import (
 from services.identity.domain.users import UserStatus
 from services.identity.sessions import SessionTokens
 from services.identity.usecases.account_events import publish_account_updated
-from services.identity.usecases.common import Deps, session_entity, start_session
+from services.identity.usecases.common import Deps, end_sessions, session_entity, start_session
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,6 @@ async def confirm_password_reset(deps: Deps, token: str, new_password: str) -> N
         )
         await deps.repo.users.save(s, user)
         await deps.repo.users.save_throttle(s, user)
-        await deps.repo.sessions.revoke_families(s, now, user_id=user.id)
+        await end_sessions(deps, s, now, user_id=user.id)
         await deps.repo.links.revoke_all_of(s, user.id, now)
         await add_event(s, events.password_changed(changed))

@@ -21,6 +21,7 @@ from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import (
     Deps,
     caller,
+    end_sessions,
     permissions_in,
     session_entity,
     start_session,
@@ -149,7 +150,7 @@ async def first_login(
             # Paperless consent, and maybe the first manager's e-mail, changed.
             await publish_account_updated(deps, s, account.id)
         # The first-login token is single use.
-        await deps.repo.sessions.revoke_families(s, now, family_id=principal.session_id)
+        await end_sessions(deps, s, now, family_id=principal.session_id)
         tokens = await start_session(deps, s, user, now, preferred_entity=principal.entity_id)
         if tokens is None:
             raise Unauthenticated("SESSION_REVOKED", "this account has no active access")
@@ -171,7 +172,7 @@ async def refresh(deps: Deps, raw_token: str) -> SessionTokens:
                 or await deps.repo.memberships.active(s, stored.entity_id, user.id) is not None
             )
             if user is None or not user.is_active or not member_ok:
-                await deps.repo.sessions.revoke_families(s, now, family_id=stored.family_id)
+                await end_sessions(deps, s, now, family_id=stored.family_id)
                 outcome = RefreshOutcome.INVALID
             elif not await deps.repo.sessions.mark_rotated(s, stored, now):
                 outcome = RefreshOutcome.REUSED  # a concurrent call rotated it first
@@ -195,7 +196,7 @@ async def refresh(deps: Deps, raw_token: str) -> SessionTokens:
                 "refresh token reused: session family revoked",
                 extra={"user_id": stored.user_id, "family_id": stored.family_id},
             )
-            await deps.repo.sessions.revoke_families(s, now, family_id=stored.family_id)
+            await end_sessions(deps, s, now, family_id=stored.family_id)
     # Raised after the commit, so the revocation above is kept.
     raise refresh_error(outcome)
 
@@ -207,11 +208,11 @@ async def logout(deps: Deps, principal: Principal | None, raw_refresh: str = "")
         if principal.session_id:
             family = await deps.repo.sessions.family(s, principal.session_id)
             if family is not None and family.user_id == principal.user_id:
-                await deps.repo.sessions.revoke_families(s, now, family_id=family.id)
+                await end_sessions(deps, s, now, family_id=family.id)
         if raw_refresh:
             stored = await deps.repo.sessions.refresh_token(s, hash_token(raw_refresh))
             if stored is not None and stored.user_id == principal.user_id:
-                await deps.repo.sessions.revoke_families(s, now, family_id=stored.family_id)
+                await end_sessions(deps, s, now, family_id=stored.family_id)
 
 
 async def change_password(
@@ -238,7 +239,7 @@ async def change_password(
         user = await caller(deps, s, principal, for_update=True)
         changed = user.change_password(new_hash, now, principal.entity_id)
         await deps.repo.users.save(s, user)
-        await deps.repo.sessions.revoke_families(s, now, user_id=user.id)
+        await end_sessions(deps, s, now, user_id=user.id)
         await deps.repo.links.revoke_all_of(s, user.id, now)
         await add_event(s, events.password_changed(changed))
         tokens = await start_session(deps, s, user, now, preferred_entity=principal.entity_id)
@@ -255,7 +256,7 @@ async def switch_entity(deps: Deps, principal: Principal | None, entity_id: str)
         assert principal is not None
         if user.operator or await deps.repo.memberships.active(s, entity_id, user.id) is None:
             raise NotFound("ENTITY_NOT_FOUND", "no such account among yours")
-        await deps.repo.sessions.revoke_families(s, now, family_id=principal.session_id)
+        await end_sessions(deps, s, now, family_id=principal.session_id)
         permissions = await permissions_in(deps, s, entity_id, user.id)
         return await deps.sessions.start(
             s,

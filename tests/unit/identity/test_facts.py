@@ -108,3 +108,20 @@ def test_membership_reactivation() -> None:
     membership.reactivate("builtin-orders")
     assert membership.status == MembershipStatus.ACTIVE
     assert membership.profile_id == "builtin-orders"
+
+
+def test_ending_sessions_states_one_fact_per_user() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from services.identity.domain.refresh import SessionFamily, sessions_ended
+
+    now = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    families = [
+        SessionFamily("f1", "u1", "e1", "access", now),
+        SessionFamily("f2", "u1", "e2", "access", now),
+        SessionFamily("f3", "u2", "e1", "access", now),
+    ]
+    facts = sessions_ended(families, now, timedelta(minutes=15))
+    assert [(f.user_id, f.session_ids) for f in facts] == [("u1", ("f1", "f2")), ("u2", ("f3",))]
+    assert {f.tokens_expire_at for f in facts} == {now + timedelta(minutes=15)}
+    assert sessions_ended([], now, timedelta(minutes=15)) == []

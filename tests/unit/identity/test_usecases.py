@@ -349,3 +349,20 @@ async def test_contacts_are_validated(world: World) -> None:
         "email": "bill@acme.fr",
         "phone": "+33612345678",
     }
+
+
+async def test_ended_sessions_are_stated_for_every_service(world: World) -> None:
+    _, me, _ = await activated(world)
+    other = world.principal(
+        (await sessions.login(world.deps, "boss@acme.fr", MANAGER_PASSWORD)).access_token
+    )
+    await sessions.logout(world.deps, me)
+    [logout] = await world.events("SessionsEnded")
+    assert list(logout.session_ids) == [me.session_id]
+    assert logout.tokens_expire_at.seconds >= me.expires_at
+    fresh = await sessions.change_password(
+        world.deps, other, MANAGER_PASSWORD, "another passphrase 42"
+    )
+    _, change = await world.events("SessionsEnded")
+    assert other.session_id in change.session_ids
+    assert world.principal(fresh.access_token).session_id not in change.session_ids
