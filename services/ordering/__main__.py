@@ -23,7 +23,7 @@ from services.ordering.domain.orders import (
     LoadBounds,
     TransferAccount,
 )
-from services.ordering.handlers import payment_succeeded_handler
+from services.ordering.handlers import invoice_settled_handler
 from services.ordering.store import Repository
 from services.ordering.usecases.common import (
     DEFAULT_SYNC_IMPORT_MAX_LINES,
@@ -93,7 +93,7 @@ def bootstrap(
         ordering_pb2_grpc.add_OrderingOperationsServiceServicer_to_server,
         OPERATIONS_SERVICE_NAME,
     )
-    app.subscribe({billing_events.PaymentSucceeded: payment_succeeded_handler(deps)})
+    app.subscribe({billing_events.InvoiceSettled: invoice_settled_handler(deps)})
     poll = settings.get_float("ORDERING_IMPORT_POLL_SECONDS", 2.0)
 
     async def imports_loop(stop: asyncio.Event) -> None:

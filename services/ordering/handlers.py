@@ -16,37 +16,28 @@ from services.ordering.usecases.common import Deps
 log = logging.getLogger(__name__)
 
 
-def payment_succeeded_handler(
+def invoice_settled_handler(
     deps: Deps,
-) -> Callable[[AsyncSession, billing_events.PaymentSucceeded], Awaitable[None]]:
-    async def on_payment_succeeded(
-        session: AsyncSession, event: billing_events.PaymentSucceeded
+) -> Callable[[AsyncSession, billing_events.InvoiceSettled], Awaitable[None]]:
+    async def on_invoice_settled(
+        session: AsyncSession, event: billing_events.InvoiceSettled
     ) -> None:
-        """A payment for one of the entity's orders awaiting payment, covering its
-        total, makes it PAID and publishes OrderPaid. Anything else (no order, another
-        entity's, already paid, short) is logged and ignored: redeliveries change
+        """The settlement of an order's invoice (whatever paid it: one or several
+        payments, the balance, a transfer, a direct debit) makes the order PAID
+        and publishes OrderPaid. Anything else (no order, another entity's,
+        already paid or cancelled) is logged and ignored: redeliveries change
         nothing."""
         if not event.order_id:
             return
         order = await deps.repo.orders.get(session, event.order_id, event.entity_id)
         if order is None:
-            log.warning("PaymentSucceeded %s for unknown order %s", event.event_id, event.order_id)
+            log.warning("InvoiceSettled %s for unknown order %s", event.event_id, event.order_id)
             return
         if order.status is not OrderStatus.AWAITING_PAYMENT:
-            log.info("PaymentSucceeded %s: order %s is %s", event.event_id, order.id, order.status)
+            log.info("InvoiceSettled %s: order %s is %s", event.event_id, order.id, order.status)
             return
-        total = order.total_cents
-        if event.amount.amount_cents < total:
-            log.warning(
-                "PaymentSucceeded %s pays %d of order %s's %d cents; not marked paid",
-                event.event_id,
-                event.amount.amount_cents,
-                order.id,
-                total,
-            )
-            return
-        fact = order.mark_paid(event.payment_id, deps.clock())
+        fact = order.mark_paid(event.document_id, deps.clock())
         await deps.repo.orders.save(session, order)
         await add_event(session, events.order_paid(fact))
 
-    return on_payment_succeeded
+    return on_invoice_settled

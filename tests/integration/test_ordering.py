@@ -70,18 +70,20 @@ def _import(api: Api, token: str, data: bytes, content_type: str = "text/csv"):
 def _pay(suite: Suite, entity_id: str, order: dict) -> None:
     async def publish() -> None:
         nc = await nats.connect(suite.env["PORTAL_NATS_URL"])
+        # As billing states it when the order's invoice has nothing left to pay.
         event = new_event(
-            billing_events.PaymentSucceeded,
+            billing_events.InvoiceSettled,
             entity_id=entity_id,
-            payment_id=f"pay-{uuid.uuid4().hex[:8]}",
-            amount=types_pb2.Money(amount_cents=int(order["total"]["amountCents"]), currency="EUR"),
-            method="TRANSFER",
+            document_id=f"inv-{uuid.uuid4().hex[:8]}",
+            total_incl_tax=types_pb2.Money(
+                amount_cents=int(order["total"]["amountCents"]), currency="EUR"
+            ),
             order_id=order["id"],
         )
         await nc.jetstream().publish(
-            "portal.billing.PaymentSucceeded",
+            "portal.billing.InvoiceSettled",
             event.SerializeToString(),
-            headers={"ce-id": event.event_id, "ce-type": "portal.billing.v1.PaymentSucceeded"},
+            headers={"ce-id": event.event_id, "ce-type": "portal.billing.v1.InvoiceSettled"},
         )
         await nc.close()
 

@@ -16,11 +16,12 @@ def order_invoice_lines(
     *, loads_cents: int, new_cards: int, card_fee_cents: int, card_fee_vat_bp: int
 ) -> tuple[Line, ...]:
     """Card loads at VAT 0; new cards' fees at the rate ordering applied to them,
-    only when there are some (empty when the order bills nothing)."""
+    only when there are some and they cost something (empty when the order
+    bills nothing)."""
     lines: list[Line] = []
     if loads_cents > 0:
         lines.append(Line(LOADS_LABEL, 1, loads_cents, LOADS_VAT_BP))
-    if new_cards > 0:
+    if new_cards > 0 and card_fee_cents > 0:
         lines.append(Line(FEES_LABEL, new_cards, card_fee_cents, card_fee_vat_bp))
     return tuple(lines)
 

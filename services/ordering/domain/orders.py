@@ -180,6 +180,9 @@ class Order:
     history: list[StatusChange] = field(default_factory=list)
     stages: list[DeliveryStage] = field(default_factory=list)
     payment_method: PaymentMethod | None = None
+    # What paid it: the invoice billing settled (`payment_id`: a payment, for
+    # orders paid before settlements did).
+    invoice_id: str = ""
     payment_id: str = ""
     # Filled on submission for a transfer: what the customer's bank needs.
     transfer_iban: str = ""
@@ -266,9 +269,10 @@ class Order:
             card_fee_vat_bp=self.card_fee_vat_bp,
         )
 
-    def mark_paid(self, payment_id: str, now: datetime) -> facts.OrderPaid:
+    def mark_paid(self, invoice_id: str, now: datetime) -> facts.OrderPaid:
+        """Paid once its invoice is settled (whatever paid it: billing decides)."""
         self.apply(Action.MARK_PAID, now)
-        self.payment_id = payment_id
+        self.invoice_id = invoice_id
         return facts.OrderPaid(self.id, self.entity_id, self.total_cents)
 
     def cancel(self, now: datetime) -> facts.OrderCancelled:

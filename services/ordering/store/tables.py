@@ -91,6 +91,7 @@ orders = Table(
     Column("source", String(16), nullable=False),  # FILE | UNIT | DUPLICATE
     Column("payment_method", String(16), nullable=False, default=""),
     Column("payment_id", String(64), nullable=False, default=""),
+    Column("invoice_id", String(64), nullable=False, default="", server_default=""),
     Column("transfer_iban", String(34), nullable=False, default=""),
     Column("transfer_bic", String(11), nullable=False, default=""),
     Column("transfer_holder", String(100), nullable=False, default=""),

@@ -1,5 +1,5 @@
 """`bootstrap(settings)` wires a working service: migrations, the three
-servicers behind the runtime's interceptor, the PaymentSucceeded consumer and
+servicers behind the runtime's interceptor, the InvoiceSettled consumer and
 the import task (NATS unreachable: events wait in the outbox)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from portal.common.v1 import types_pb2
 from portal.ordering.v1 import ordering_pb2 as pb
 from portal.ordering.v1 import ordering_pb2_grpc as rpc
 from services.ordering.__main__ import bootstrap
-from services.ordering.handlers import payment_succeeded_handler
+from services.ordering.handlers import invoice_settled_handler
 from tests.support.services import make_tokens, offline_settings
 
 from .helpers import file_row, order_file
@@ -76,14 +76,14 @@ async def test_bootstrap_serves_ordering(tmp_path: Path) -> None:
                 await admin.StartProduction(pb.StartProductionRequest(id=order.id), metadata=acme)
             assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
             async with app.db.transaction() as s:
-                await payment_succeeded_handler(app.deps)(
+                await invoice_settled_handler(app.deps)(
                     s,
-                    billing_events.PaymentSucceeded(
+                    billing_events.InvoiceSettled(
                         event_id="e1",
                         entity_id="ent-acme",
                         order_id=order.id,
-                        payment_id="p1",
-                        amount=types_pb2.Money(amount_cents=4600, currency="EUR"),
+                        document_id="inv-1",
+                        total_incl_tax=types_pb2.Money(amount_cents=4600, currency="EUR"),
                     ),
                 )
             started = await admin.StartProduction(

@@ -69,8 +69,8 @@ def test_payment_method_is_card_or_transfer() -> None:
 def test_paid_cancelled_shipped_delivered() -> None:
     order = _order()
     order.submit(PaymentMethod.CARD, ACCOUNT, NOW)
-    assert order.mark_paid("pay-1", NOW) == facts.OrderPaid("o-1", "e-1", 9_700)
-    assert order.payment_id == "pay-1"
+    assert order.mark_paid("inv-1", NOW) == facts.OrderPaid("o-1", "e-1", 9_700)
+    assert order.invoice_id == "inv-1"
     order.start_production(NOW)
     with pytest.raises(FailedPrecondition):
         order.add_stage("In transit", "Lyon", NOW)

@@ -1,5 +1,5 @@
 """Orders (unit mode, duplication, submit, cancel, history), production and the
-PaymentSucceeded consumer, against a real (SQLite) database."""
+InvoiceSettled consumer, against a real (SQLite) database."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from portal.common.v1 import types_pb2
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.ordering.domain.orders import LoadOutcome
 from services.ordering.domain.references import is_valid_rf
-from services.ordering.handlers import payment_succeeded_handler
+from services.ordering.handlers import invoice_settled_handler
 from services.ordering.usecases import beneficiaries as catalog
 from services.ordering.usecases import delivery_points as points
 from services.ordering.usecases import orders, production
@@ -22,14 +22,15 @@ from .helpers import draft, person, point
 
 
 async def pay(world: World, order_id: str, cents: int, event_id: str = "ev-1", entity="ent-acme"):
-    handler = payment_succeeded_handler(world.deps)
-    event = billing_events.PaymentSucceeded(
+    """Billing settled the order's invoice (of `cents`)."""
+    handler = invoice_settled_handler(world.deps)
+    event = billing_events.InvoiceSettled(
         event_id=event_id,
         entity_id=entity,
-        payment_id="pay-1",
+        document_id="inv-1",
+        document_number="FAC-2026-000001",
         order_id=order_id,
-        amount=types_pb2.Money(amount_cents=cents, currency="EUR"),
-        method="CARD",
+        total_incl_tax=types_pb2.Money(amount_cents=cents, currency="EUR"),
     )
     async with world.db.transaction() as s:
         await handler(s, event)
@@ -88,17 +89,16 @@ async def test_submit_transfer_fills_instructions_and_publishes(world: World) ->
         await orders.submit_order(world.deps, world.globex, order.id, "CARD")
 
 
-async def test_payment_succeeded_twice_publishes_one_order_paid(world: World) -> None:
+async def test_invoice_settled_twice_publishes_one_order_paid(world: World) -> None:
     order, _, _ = await draft(world)
     await orders.submit_order(world.deps, world.acme, order.id, "CARD")
     total = order.total_cents
-    await pay(world, order.id, total - 1)  # short: ignored
     await pay(world, order.id, total, entity="ent-globex")  # another entity: ignored
     assert (await orders.get_order(world.deps, world.acme, order.id)).status == ("AWAITING_PAYMENT")
     await pay(world, order.id, total, "ev-2")
     await pay(world, order.id, total, "ev-3")
     paid = await orders.get_order(world.deps, world.acme, order.id)
-    assert paid.status == "PAID" and paid.payment_id == "pay-1"
+    assert paid.status == "PAID" and paid.invoice_id == "inv-1"
     [event] = await world.events("OrderPaid")
     assert (event.entity_id, event.order_id, event.amount.amount_cents) == (
         "ent-acme", order.id, total,
