@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,7 @@ def bootstrap(
         sender=sender,
         poll_seconds=settings.get_float("NOTIFICATIONS_POLL_SECONDS", 1.0),
         batch_size=settings.get_int("NOTIFICATIONS_BATCH_SIZE", 20),
+        lease=timedelta(seconds=settings.get_float("NOTIFICATIONS_LEASE_SECONDS", 15.0)),
     )
     deps = build_deps(settings, db)
     app.add_servicer(

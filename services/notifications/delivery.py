@@ -1,15 +1,24 @@
 """The delivery loop: sends due PENDING messages, records the outcome, and
 schedules retries with backoff until the message is SENT or FAILED.
 
-Safe with several replicas: each batch is claimed with a lease (see
-`MessageRepository.claim_due` in store/messages.py) in its own short
-transaction, sent outside any transaction, then the outcome is written. A
-replica that dies mid-batch leaves leases that expire, and the messages are
-sent again (at least once)."""
+Safe with several replicas: each batch is claimed with a short lease (see
+`MessageRepository.claim_due` in store/messages.py, `PORTAL_NOTIFICATIONS_LEASE_SECONDS`,
+15 s by default) in its own transaction, renewed every third of it while the
+batch is being sent, sent outside any transaction, then each outcome is written.
+A replica that dies mid-batch stops renewing, so another one (or its restart)
+takes the messages over within one lease.
+
+At least once, and at most twice only where it cannot be helped: a message
+handed to the mail server (or written to the mailbox folder) whose outcome was
+not yet recorded when the replica died is sent again. It carries the same
+Message-ID and Date (both derive from the message), so mail clients show it once,
+and the mailbox folder's file is the same file rewritten. Messages claimed but
+not yet tried are never sent twice."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -54,7 +63,7 @@ class DeliveryWorker:
         policy: RetryPolicy | None = None,
         poll_seconds: float = 1.0,
         batch_size: int = 20,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=15),
         send_timeout_seconds: float = 120.0,
         clock: Clock = utcnow,
     ) -> None:
@@ -116,13 +125,32 @@ class DeliveryWorker:
             batch = await self.messages.claim_due(
                 session, claim=claim, now=now, lease_until=now + self.lease, limit=self.batch_size
             )
-        for done, message in enumerate(batch):
-            if stop is not None and stop.is_set():
+        if not batch:
+            return 0
+        renewing = asyncio.create_task(self._renew(claim), name="notifications-lease")
+        try:
+            for done, message in enumerate(batch):
+                if stop is not None and stop.is_set():
+                    async with self.db.transaction() as session:
+                        await self.messages.release(session, claim)
+                    return done
+                await self._deliver(message, claim)
+            return len(batch)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew(self, claim: str) -> None:
+        """Extends the claim's lease every third of it while the batch is sent,
+        so that only a dead replica's messages are taken over."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
                 async with self.db.transaction() as session:
-                    await self.messages.release(session, claim)
-                return done
-            await self._deliver(message, claim)
-        return len(batch)
+                    await self.messages.renew(session, claim, self.clock() + self.lease)
+            except Exception:  # the next renewal (or the lease's expiry) decides
+                log.warning("could not renew the lease of claim %s", claim, exc_info=True)
 
     async def _deliver(self, message: Message, claim: str) -> None:
         permanent = False

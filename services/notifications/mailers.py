@@ -20,6 +20,7 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from portal_runtime.clock import aware
 from portal_runtime.config import ServiceSettings
 from services.notifications.domain.messages import Message
 
@@ -39,7 +40,8 @@ class PermanentDeliveryError(Exception):
 
 def build_email(message: Message, sender: str = DEFAULT_SENDER) -> EmailMessage:
     """A multipart/alternative e-mail (text then HTML). The Message-ID derives
-    from the message id, so a retried send carries the same one."""
+    from the message id and the Date from when it was queued, so a retried send
+    is the same e-mail."""
     email = EmailMessage()  # policy.default: RFC 2047/2231 encoding of non-ASCII headers
     sender_name, sender_addr = parseaddr(sender)
     email["From"] = Address(display_name=sender_name, addr_spec=sender_addr or sender)
@@ -49,7 +51,7 @@ def build_email(message: Message, sender: str = DEFAULT_SENDER) -> EmailMessage:
         # e.g. a non-ASCII local part: no amount of retrying will send it.
         raise PermanentDeliveryError(f"unsupported address {message.recipient!r}: {exc}") from exc
     email["Subject"] = message.subject
-    email["Date"] = format_datetime(datetime.now(UTC))
+    email["Date"] = format_datetime(aware(message.created_at).astimezone(UTC))
     domain = (sender_addr or "portail.localhost").rpartition("@")[2] or "portail.localhost"
     email["Message-ID"] = f"<{message.id}@{domain}>"
     email["Content-Language"] = message.language
@@ -64,7 +66,9 @@ def build_email(message: Message, sender: str = DEFAULT_SENDER) -> EmailMessage:
 
 class MailboxMailer:
     """One .eml file per message in a folder, written atomically (temp file in
-    the same folder, then rename): a reader never sees half a message."""
+    the same folder, then rename): a reader never sees half a message. The file
+    is named from the e-mail's Date and Message-ID, so sending a message again
+    rewrites its file instead of adding a second one."""
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
@@ -74,7 +78,9 @@ class MailboxMailer:
 
     def _write(self, message: EmailMessage) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        date = message["Date"]
+        written = date.datetime if date is not None else datetime.now(UTC)
+        stamp = written.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         ident = re.sub(r"[^A-Za-z0-9._-]+", "_", (message["Message-ID"] or "").strip("<> "))
         final = self.folder / f"{stamp}_{ident or 'message'}.eml"
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)

@@ -146,6 +146,14 @@ class MessageRepository:
         )
         return bool(result.rowcount)
 
+    async def renew(self, s: AsyncSession, claim: str, lease_until: datetime) -> None:
+        """Extends the lease of the claim's messages still pending."""
+        await s.execute(
+            update(table)
+            .where(table.c.claimed_by == claim, table.c.status == Status.PENDING.value)
+            .values(claimed_until=lease_until)
+        )
+
     async def release(self, s: AsyncSession, claim: str) -> None:
         """Gives back the messages of a claim that were not tried."""
         await s.execute(

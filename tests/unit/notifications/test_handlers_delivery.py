@@ -280,3 +280,45 @@ async def test_stopping_mid_batch_releases_the_rest(
     assert await _worker(db, later, clock).deliver_due() == 2  # no lease to wait for
     async with db.transaction() as session:
         assert await MessageRepository().count_by_status(session) == {"SENT": 3}
+
+
+class SlowMailer(RecordingMailer):
+    """Takes `seconds` per e-mail, as a slow SMTP server would."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def send(self, message) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(self.seconds)
+        await super().send(message)
+
+
+async def test_a_live_worker_keeps_its_batch_and_a_dead_ones_is_taken_over_within_a_lease(
+    db: Database, handlers: NotificationHandlers, clock: Clock
+) -> None:
+    from portal_runtime.clock import utcnow
+
+    for n in range(6):
+        await _store(db, handlers.on_activation_requested, activation(clock, event_id=f"e{n}"))
+    lease = timedelta(seconds=0.6)
+    slow = SlowMailer(0.25)  # six e-mails: 1.5 s, well past one lease
+    dying = DeliveryWorker(db, slow, clock=utcnow, lease=lease, batch_size=6)
+    batch = asyncio.create_task(dying.deliver_due())
+    other = RecordingMailer()
+    taker = DeliveryWorker(db, other, clock=utcnow, lease=lease, batch_size=6)
+    await asyncio.sleep(0.9)  # past the first lease: renewed, so nothing to take
+    assert await taker.deliver_due() == 0
+    batch.cancel()  # the replica dies (kill -9: nothing released, nothing recorded)
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    sent_before = {m["Message-ID"] for m in slow.sent}
+    assert 0 < len(sent_before) < 6
+    await asyncio.sleep(lease.total_seconds() + 0.1)
+    taken = await taker.deliver_due()
+    # Only the e-mail in flight when it died may go out again (same Message-ID).
+    assert taken == 6 - len(sent_before)
+    taken_ids = [m["Message-ID"] for m in other.sent]
+    assert len(set(taken_ids) | sent_before) == 6
+    async with db.transaction() as session:
+        assert await MessageRepository().count_by_status(session) == {"SENT": 6}
