@@ -34,6 +34,9 @@ class Bus:
         self.stream_replicas = stream_replicas
         self.nc: Client | None = None
         self.connected = asyncio.Event()
+        # Counts reconnections: ephemeral subscriptions (ordered consumers) do not
+        # survive a server restart and start again when it changes.
+        self.generation = 0
         self._streams_ready: set[str] = set()
         self._task: asyncio.Task | None = None
 
@@ -75,6 +78,7 @@ class Bus:
         log.warning("disconnected from NATS")
 
     async def _on_reconnect(self) -> None:
+        self.generation += 1
         log.info("reconnected to NATS")
 
     async def ensure_stream(self, domain: str) -> None:

@@ -74,6 +74,9 @@ class EndedSessionsListener:
             try:
                 await self.bus.connected.wait()
                 await self.bus.ensure_stream("identity")
+                generation = self.bus.generation
+                # From one token lifetime back: the list is rebuilt whole on each
+                # (re)subscription, adding is idempotent.
                 start = datetime.now(UTC) - self.lookback
                 sub = await self.bus.js.subscribe(
                     SUBJECT,
@@ -85,7 +88,7 @@ class EndedSessionsListener:
                     ),
                 )
                 try:
-                    await self._read(sub, stop, events_pb2.SessionsEnded)
+                    await self._read(sub, stop, events_pb2.SessionsEnded, generation)
                 finally:
                     with contextlib.suppress(Exception):
                         await sub.unsubscribe()
@@ -96,8 +99,10 @@ class EndedSessionsListener:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
 
-    async def _read(self, sub, stop: asyncio.Event, event_type) -> None:  # type: ignore[no-untyped-def]
-        while not stop.is_set():
+    async def _read(self, sub, stop: asyncio.Event, event_type, generation: int) -> None:  # type: ignore[no-untyped-def]
+        # A reconnection may mean a restarted server that lost this ephemeral
+        # consumer: subscribe again rather than wait on a dead one.
+        while not stop.is_set() and self.bus.generation == generation:
             try:
                 msg = await sub.next_msg(timeout=1.0)
             except TimeoutError:
