@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from deploy.local.suite import Suite
 from tests.support.api import Api, bearer, error_reason, field_violations
+from tests.support.orders import invoice_of, order_status, submitted_order, wait_for
 
 
 @pytest.fixture()
@@ -25,65 +26,10 @@ def customer(api: Api) -> dict:
     return {**account, "token": session["accessToken"]}
 
 
-def _submitted_order(api: Api, token: str, method: str) -> dict:
-    point = api.post(
-        "/v1/delivery-points",
-        {
-            "name": "HQ",
-            "code": "HQ",
-            "address": {
-                "line1": "1 rue A",
-                "postalCode": "75001",
-                "city": "Paris",
-                "country": "FR",
-            },
-        },
-        token,
-    ).json()
-    person = api.post(
-        "/v1/beneficiaries",
-        {"employeeNumber": "E-1", "firstName": "Ana", "lastName": "Diaz"},
-        token,
-    ).json()
-    order = api.post(
-        "/v1/orders",
-        {
-            "deliveryPointId": point["id"],
-            "lines": [{"beneficiaryId": person["id"], "newCard": True, "loadAmountCents": 10000}],
-        },
-        token,
-    ).json()
-    submitted = api.post(f"/v1/orders/{order['id']}:submit", {"paymentMethod": method}, token)
-    assert submitted.status_code == 200, submitted.text
-    return submitted.json()
-
-
-def _wait(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.15)
-    raise AssertionError(f"{what} not met in {timeout}s")
-
-
-def _invoice_of(api: Api, token: str, order_id: str) -> dict:
-    def find():
-        docs = api.get("/v1/documents", token, params={"type": "DOCUMENT_TYPE_INVOICE"}).json()
-        return next((d for d in docs["documents"] if d["orderId"] == order_id), None)
-
-    return _wait(find, what="the order's invoice")
-
-
-def _order_status(api: Api, token: str, order_id: str) -> str:
-    return api.get(f"/v1/orders/{order_id}", token).json()["status"]
-
-
 def test_an_order_paid_by_card_through_the_provider_pages(api: Api, customer: dict, suite: Suite):
     token = customer["token"]
-    order = _submitted_order(api, token, "CARD")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "CARD")
+    invoice = invoice_of(api, token, order["id"])
     assert invoice["number"].startswith("FAC-") and not invoice["paid"]
     # 100.00 loaded (no VAT) + one new card's fee with its VAT: the order's total.
     assert int(invoice["totalInclTax"]["amountCents"]) == int(order["total"]["amountCents"])
@@ -108,7 +54,7 @@ def test_an_order_paid_by_card_through_the_provider_pages(api: Api, customer: di
     done = httpx.post(f"{provider}/pay/{ref}/complete", data={"outcome": "success"})
     assert done.status_code in {200, 303}
 
-    _wait(
+    wait_for(
         lambda: (
             api.get(f"/v1/payments/{body['id']}", token).json()["state"]
             == "PAYMENT_STATE_SUCCEEDED"
@@ -116,7 +62,9 @@ def test_an_order_paid_by_card_through_the_provider_pages(api: Api, customer: di
         what="payment succeeded",
     )
     assert api.get(f"/v1/documents/{invoice['id']}", token).json()["paid"] is True
-    _wait(lambda: _order_status(api, token, order["id"]) == "ORDER_STATUS_PAID", what="order paid")
+    wait_for(
+        lambda: order_status(api, token, order["id"]) == "ORDER_STATUS_PAID", what="order paid"
+    )
     # A replayed webhook changes nothing; paying again is refused.
     httpx.post(f"{provider}/pay/{ref}/replay")
     time.sleep(0.5)
@@ -136,13 +84,13 @@ def test_an_order_paid_by_card_through_the_provider_pages(api: Api, customer: di
 
 def test_a_declined_card_leaves_the_invoice_unpaid(api: Api, customer: dict):
     token = customer["token"]
-    order = _submitted_order(api, token, "CARD")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "CARD")
+    invoice = invoice_of(api, token, order["id"])
     body = api.post(f"/v1/documents/{invoice['id']}:pay", {}, token).json()
     ref = body["redirectUrl"].rstrip("/").rsplit("/", 1)[1]
     provider = body["redirectUrl"].split("/pay/")[0]
     httpx.post(f"{provider}/pay/{ref}/complete", data={"outcome": "failure"})
-    failed = _wait(
+    failed = wait_for(
         lambda: (
             (p := api.get(f"/v1/payments/{body['id']}", token).json())["state"]
             == "PAYMENT_STATE_FAILED"
@@ -176,8 +124,8 @@ def test_a_webhook_with_a_wrong_signature_is_refused(api: Api):
 
 def test_an_order_paid_by_transfer_matched_by_reference(api: Api, customer: dict):
     token = customer["token"]
-    order = _submitted_order(api, token, "TRANSFER")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "TRANSFER")
+    invoice = invoice_of(api, token, order["id"])
     reference = order["transfer"]["reference"]
     amount = order["transfer"]["amount"]
     op = api.operator
@@ -206,11 +154,13 @@ def test_an_order_paid_by_transfer_matched_by_reference(api: Api, customer: dict
     )
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["matched"] is True
-    _wait(
+    wait_for(
         lambda: api.get(f"/v1/documents/{invoice['id']}", token).json()["paid"],
         what="invoice paid by transfer",
     )
-    _wait(lambda: _order_status(api, token, order["id"]) == "ORDER_STATUS_PAID", what="order paid")
+    wait_for(
+        lambda: order_status(api, token, order["id"]) == "ORDER_STATUS_PAID", what="order paid"
+    )
 
 
 def test_bank_statement_import_lists_bad_lines_and_keeps_unmatched(api: Api):
@@ -233,8 +183,8 @@ def test_bank_statement_import_lists_bad_lines_and_keeps_unmatched(api: Api):
 
 def test_the_invoice_pdf_is_a_real_document(api: Api, customer: dict):
     token = customer["token"]
-    order = _submitted_order(api, token, "TRANSFER")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "TRANSFER")
+    invoice = invoice_of(api, token, order["id"])
     pdf = api.get(f"/v1/documents/{invoice['id']}/pdf", token)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
@@ -247,15 +197,15 @@ def test_the_invoice_pdf_is_a_real_document(api: Api, customer: dict):
 
 def test_a_cancelled_order_gets_a_credit_note(api: Api, customer: dict):
     token = customer["token"]
-    order = _submitted_order(api, token, "TRANSFER")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "TRANSFER")
+    invoice = invoice_of(api, token, order["id"])
     assert api.post(f"/v1/orders/{order['id']}:cancel", {}, token).status_code == 200
 
     def credit_note():
         docs = api.get("/v1/documents", token, params={"type": "DOCUMENT_TYPE_CREDIT_NOTE"}).json()
         return next((d for d in docs["documents"] if d["creditsDocumentId"] == invoice["id"]), None)
 
-    note = _wait(credit_note, what="credit note")
+    note = wait_for(credit_note, what="credit note")
     assert note["number"].startswith("AV-")
     assert api.get("/v1/balance", token).json()["due"]["amountCents"] in ("0", 0, None)
     unpaid = api.get("/v1/documents", token, params={"unpaid": "true"}).json()["documents"]
@@ -282,8 +232,8 @@ def test_mandates_check_the_iban(api: Api, customer: dict):
 
 def test_claims_are_answered_by_operators(api: Api, customer: dict):
     token = customer["token"]
-    order = _submitted_order(api, token, "TRANSFER")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "TRANSFER")
+    invoice = invoice_of(api, token, order["id"])
     claim = api.post(
         f"/v1/documents/{invoice['id']}/claims",
         {"reason": "WRONG_AMOUNT", "message": "The fee looks wrong"},
