@@ -10,8 +10,8 @@ import time
 
 from deploy.local.suite import Suite
 from tests.support.api import Api
+from tests.support.orders import invoice_of, submitted_order
 
-from .test_billing import _invoice_of, _submitted_order
 from .test_order_emails import _mailbox_text, _wait_message
 
 DEFAULT_SUPPORT_EMAIL = "support@portail.localhost"
@@ -65,8 +65,8 @@ def test_paperless_customer_hears_of_invoices_and_claims(api: Api, suite: Suite)
     )
     assert answer.status_code == 200, answer.text
 
-    order = _submitted_order(api, token, "TRANSFER")
-    invoice = _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "TRANSFER")
+    invoice = invoice_of(api, token, order["id"])
 
     available = _wait_message(api, billing, "document_available")
     assert available["language"] == "en"
@@ -113,8 +113,8 @@ def test_no_document_e_mail_without_paperless_consent(api: Api) -> None:
     token = api.activate(account)["accessToken"]
     manager = account["managerEmail"]
 
-    order = _submitted_order(api, token, "TRANSFER")
-    _invoice_of(api, token, order["id"])
+    order = submitted_order(api, token, "TRANSFER")
+    invoice_of(api, token, order["id"])
     # notifications knows the account (the order e-mail came) and billing issued
     # the invoice; give its DocumentIssued time to arrive: still nothing.
     _wait_message(api, manager, "order_submitted")

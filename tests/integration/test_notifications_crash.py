@@ -20,6 +20,8 @@ WITHIN_SECONDS = 30.0  # a lease (15 s) and the restart, not the old 5-minute cl
 def _activation_mails(mailbox: Path, recipients: set[str]) -> list[email.message.EmailMessage]:
     found = []
     for path in mailbox.glob("*.eml"):
+        if path.name.startswith("."):
+            continue  # a file being written (renamed into place when complete)
         parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         if parsed["To"].addresses[0].addr_spec in recipients:
             found.append(parsed)

@@ -36,6 +36,9 @@ def operator_token(api: Api) -> str:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+# One test over every route (each a subtest): the suite-wide 120 s timeout is for
+# one test's worth of calls, not for ~70 routes x 3 tokens x 12 examples.
+@pytest.mark.timeout(900)
 @schema.parametrize()
 @settings(
     max_examples=12,
