@@ -18,6 +18,7 @@ import httpx
 from deploy.local.natsserver import NatsServer, free_port, wait_for_port
 from portal_runtime.config import DEFAULT_PORTS
 from portal_runtime.tokens import generate_keypair
+from services.billing.iban_vault import write_key_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,6 +74,10 @@ class Suite:
                 f"http://{env['PORTAL_GATEWAY_ADDR']}/v1/payments/webhook",
             )
             env.setdefault("PORTAL_PAYMENT_WEBHOOK_SECRET", secrets.token_hex(24))
+            # The key mandates' IBANs are encrypted with (created at start if missing).
+            env.setdefault(
+                "PORTAL_BILLING_IBAN_KEY_FILE", str(self.var_dir / "keys" / "billing-iban-keys")
+            )
         env.setdefault("PORTAL_GATEWAY_SERVICES", ",".join(self.services))
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
@@ -90,6 +95,11 @@ class Suite:
         public = Path(self.env["PORTAL_JWT_PUBLIC_KEY_FILE"])
         if not private.exists() or not public.exists():
             generate_keypair(private, public)
+        # Billing's IBAN key: a dev one when none is given, like the JWT pair.
+        iban_keys = Path(self.env.get("PORTAL_BILLING_IBAN_KEY_FILE", ""))
+        given = bool(self.env.get("PORTAL_BILLING_IBAN_KEYS")) or iban_keys.exists()
+        if "billing" in self.services and not given:
+            write_key_file(iban_keys)
         if "PORTAL_NATS_URL" not in self.base_env:
             port = (
                 free_port()

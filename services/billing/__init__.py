@@ -1,7 +1,9 @@
 """The billing service (`portal.billing.v1`): invoices, credit notes and
 statements with gapless numbers and their PDFs, card payments through a payment
 provider and its signed webhooks, received bank transfers matched to what is
-expected, SEPA mandates and claims.
+expected, SEPA mandates (the full IBAN encrypted: `iban_vault.py`) and the direct
+debits collected under them (batches, their pain.008 file: `sepa_file.py`,
+settlement, the bank's returns), and claims.
 
 `domain/` holds the rules and the facts state changes produce; `store/` the
 tables and the repositories (domain objects in and out); `usecases/` load, call

@@ -16,7 +16,8 @@ from portal.billing.v1 import billing_pb2_grpc
 from portal_runtime.auth import current_principal, request_metadata
 from portal_runtime.protos import money
 from services.billing import convert
-from services.billing.usecases import accounts, documents, payments, transfers
+from services.billing.sepa_file import CONTENT_TYPE as SEPA_FILE_TYPE
+from services.billing.usecases import accounts, direct_debits, documents, payments, transfers
 from services.billing.usecases.common import Deps
 
 PDF_TYPE = "application/pdf"
@@ -201,3 +202,48 @@ class BillingAdminApi(billing_pb2_grpc.BillingAdminServiceServicer):
             answer_text=request.answer,
         )
         return convert.claim(claim)
+
+    # ---- mandates and direct debits ----------------------------------------------------
+    async def ListAllMandates(self, request: pb.ListAllMandatesRequest, context):
+        found, token = await accounts.list_mandates(
+            self.deps,
+            current_principal(),
+            request.page_size,
+            request.page_token,
+            every_entity=True,
+            entity_id=request.entity_id,
+            status=request.status,
+        )
+        return pb.ListMandatesResponse(
+            mandates=[convert.mandate(m) for m in found], next_page_token=token
+        )
+
+    async def CollectDirectDebits(self, request: pb.CollectDirectDebitsRequest, context):
+        return convert.debit_batch(await direct_debits.collect(self.deps, request.collection_date))
+
+    async def ListDirectDebitBatches(self, request: pb.ListDirectDebitBatchesRequest, context):
+        found, token = await direct_debits.list_batches(
+            self.deps, request.page_size, request.page_token
+        )
+        return pb.ListDirectDebitBatchesResponse(
+            batches=[convert.debit_batch(b) for b in found], next_page_token=token
+        )
+
+    async def GetDirectDebitBatch(self, request: pb.GetDirectDebitBatchRequest, context):
+        return convert.debit_batch(await direct_debits.get_batch(self.deps, request.id))
+
+    async def GetDirectDebitBatchFile(self, request: pb.GetDirectDebitBatchFileRequest, context):
+        data = await direct_debits.batch_file(self.deps, request.id)
+        return httpbody_pb2.HttpBody(content_type=SEPA_FILE_TYPE, data=data)
+
+    async def SettleDirectDebitBatch(self, request: pb.SettleDirectDebitBatchRequest, context):
+        return convert.debit_batch(await direct_debits.settle_batch(self.deps, request.id))
+
+    async def ImportDirectDebitReturns(self, request: pb.ImportDirectDebitReturnsRequest, context):
+        done = await direct_debits.import_returns(self.deps, request.file.data)
+        return pb.ImportDirectDebitReturnsResponse(
+            returned=len(done.returned),
+            rejected=len(done.rejected),
+            unchanged=len(done.unchanged),
+            debits=[convert.direct_debit(d) for d in done.debits],
+        )

@@ -7,6 +7,7 @@ from datetime import date
 from portal.billing.v1 import billing_pb2 as pb
 from portal_runtime.protos import money, to_timestamp
 from services.billing.domain.claims import Claim, ClaimStatus
+from services.billing.domain.direct_debits import BatchStatus, DebitBatch, DebitStatus, DirectDebit
 from services.billing.domain.documents import DocumentType, Line
 from services.billing.domain.mandates import Mandate
 from services.billing.domain.transfers import Transfer
@@ -23,6 +24,7 @@ PAYMENT_STATE = {
     "ACTION_REQUIRED": pb.PAYMENT_STATE_ACTION_REQUIRED,
     "SUCCEEDED": pb.PAYMENT_STATE_SUCCEEDED,
     "FAILED": pb.PAYMENT_STATE_FAILED,
+    "RETURNED": pb.PAYMENT_STATE_RETURNED,
 }
 CLAIM_STATUS = {
     ClaimStatus.OPEN: pb.CLAIM_STATUS_OPEN,
@@ -31,6 +33,17 @@ CLAIM_STATUS = {
     ClaimStatus.REJECTED: pb.CLAIM_STATUS_REJECTED,
 }
 CLAIM_STATUS_OF = {number: status for status, number in CLAIM_STATUS.items()}
+DEBIT_STATUS = {
+    DebitStatus.PENDING: pb.DIRECT_DEBIT_STATUS_PENDING,
+    DebitStatus.COLLECTED: pb.DIRECT_DEBIT_STATUS_COLLECTED,
+    DebitStatus.REJECTED: pb.DIRECT_DEBIT_STATUS_REJECTED,
+    DebitStatus.RETURNED: pb.DIRECT_DEBIT_STATUS_RETURNED,
+    DebitStatus.CANCELLED: pb.DIRECT_DEBIT_STATUS_CANCELLED,
+}
+BATCH_STATUS = {
+    BatchStatus.OPEN: pb.DIRECT_DEBIT_BATCH_STATUS_OPEN,
+    BatchStatus.SETTLED: pb.DIRECT_DEBIT_BATCH_STATUS_SETTLED,
+}
 
 
 def _day(value: date | None) -> str:
@@ -108,6 +121,7 @@ def mandate(m: Mandate) -> pb.Mandate:
         status=m.status.value,
         created_at=to_timestamp(m.created_at),
         revoked_at=to_timestamp(m.revoked_at),
+        entity_id=m.entity_id,
     )
 
 
@@ -138,4 +152,39 @@ def transfer(t: Transfer) -> pb.Transfer:
         document_id=t.document_id,
         matched=t.matched,
         payment_id=t.payment_id,
+    )
+
+
+def direct_debit(d: DirectDebit) -> pb.DirectDebit:
+    return pb.DirectDebit(
+        id=d.id,
+        entity_id=d.entity_id,
+        mandate_id=d.mandate_id,
+        mandate_reference=d.mandate_reference,
+        document_id=d.document_id,
+        document_number=d.document_number,
+        order_id=d.order_id,
+        amount=money(d.amount_cents),
+        sequence_type=d.sequence_type.value,
+        end_to_end_id=d.end_to_end_id,
+        status=DEBIT_STATUS[d.status],
+        payment_id=d.payment_id,
+        reason=d.reason,
+        returned_on=_day(d.returned_on),
+        iban_masked=d.iban_masked,
+    )
+
+
+def debit_batch(b: DebitBatch) -> pb.DirectDebitBatch:
+    return pb.DirectDebitBatch(
+        id=b.id,
+        collection_date=_day(b.collection_date),
+        status=BATCH_STATUS[b.status],
+        creditor_id=b.creditor_id,
+        message_id=b.message_id,
+        debit_count=len(b.debits),
+        total=money(b.total_cents),
+        debits=[direct_debit(d) for d in b.debits],
+        created_at=to_timestamp(b.created_at),
+        settled_at=to_timestamp(b.settled_at),
     )

@@ -7,6 +7,8 @@ from portal.billing.v1 import events_pb2
 from portal_runtime.outbox import new_event
 from portal_runtime.protos import money
 from services.billing.domain.claims import ClaimAnswered, ClaimOpened
+from services.billing.domain.debit_returns import DirectDebitReturned
+from services.billing.domain.direct_debits import DirectDebitScheduled
 from services.billing.domain.documents import DocumentIssued
 from services.billing.domain.payments import InvoiceSettled, PaymentFailed, PaymentSucceeded
 
@@ -79,4 +81,35 @@ def claim_answered(fact: ClaimAnswered) -> events_pb2.ClaimAnswered:
         document_number=fact.document_number,
         status=fact.status.value,
         answer=fact.answer,
+    )
+
+
+def direct_debit_scheduled(fact: DirectDebitScheduled) -> events_pb2.DirectDebitScheduled:
+    return new_event(
+        events_pb2.DirectDebitScheduled,
+        entity_id=fact.entity_id,
+        debit_id=fact.debit_id,
+        document_id=fact.document_id,
+        document_number=fact.document_number,
+        amount=money(fact.amount_cents),
+        collection_date=fact.collection_date.isoformat(),
+        mandate_reference=fact.mandate_reference,
+        creditor_id=fact.creditor_id,
+        iban_masked=fact.iban_masked,
+        sequence_type=fact.sequence_type.value,
+    )
+
+
+def direct_debit_returned(fact: DirectDebitReturned) -> events_pb2.DirectDebitReturned:
+    return new_event(
+        events_pb2.DirectDebitReturned,
+        entity_id=fact.entity_id,
+        debit_id=fact.debit_id,
+        document_id=fact.document_id,
+        document_number=fact.document_number,
+        amount=money(fact.amount_cents),
+        reason_code=fact.reason_code,
+        returned_on=fact.returned_on.isoformat(),
+        mandate_reference=fact.mandate_reference,
+        reopened=fact.reopened,
     )

@@ -21,6 +21,7 @@ from services.notifications.domain.wording import (
     describe_date,
     describe_document_type,
     describe_moment,
+    describe_return_reason,
     describe_validity,
 )
 from services.notifications.usecases.messages import Draft
@@ -216,3 +217,52 @@ def claim_answered(
     }
     to = contacts.for_billing()
     return _draft(event, Template.CLAIM_ANSWERED, to, language, [link], context)
+
+
+def _debit_context(
+    event: billing_events.DirectDebitScheduled | billing_events.DirectDebitReturned,
+    contacts: EntityContacts,
+    link: str,
+) -> dict[str, Any]:
+    return {
+        "document_number": event.document_number,
+        "amount": format_euros(event.amount.amount_cents, contacts.language),
+        "mandate_reference": event.mandate_reference,
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+
+
+def direct_debit_scheduled(
+    event: billing_events.DirectDebitScheduled, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The SEPA pre-notification: what will be debited, when, from which account
+    (masked), under which mandate and creditor identifier."""
+    language = contacts.language
+    link = links.document(event.document_id)
+    context = {
+        **_debit_context(event, contacts, link),
+        "collection_date": describe_date(event.collection_date, language),
+        "iban_masked": event.iban_masked,
+        "creditor_id": event.creditor_id,
+    }
+    to = contacts.for_billing()
+    return _draft(event, Template.DIRECT_DEBIT_SCHEDULED, to, language, [link], context)
+
+
+def direct_debit_returned(
+    event: billing_events.DirectDebitReturned, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The bank sent a debit back: why, and that the invoice is to pay."""
+    language = contacts.language
+    link = links.document(event.document_id)
+    context = {
+        **_debit_context(event, contacts, link),
+        "reason": describe_return_reason(event.reason_code, language),
+        "reason_code": event.reason_code,
+        "returned_on": describe_date(event.returned_on, language),
+        "reopened": event.reopened,
+    }
+    to = contacts.for_billing()
+    return _draft(event, Template.DIRECT_DEBIT_RETURNED, to, language, [link], context)

@@ -46,6 +46,8 @@ class NotificationHandlers:
             billing_events.DocumentIssued: self.on_document_issued,
             billing_events.ClaimOpened: self.on_claim_opened,
             billing_events.ClaimAnswered: self.on_claim_answered,
+            billing_events.DirectDebitScheduled: self.on_direct_debit_scheduled,
+            billing_events.DirectDebitReturned: self.on_direct_debit_returned,
         }
 
     # --- identity: to the person the event names ---------------------------------
@@ -135,6 +137,22 @@ class NotificationHandlers:
     async def on_claim_answered(self, s: AsyncSession, event: billing_events.ClaimAnswered) -> None:
         contacts = await contacts_of(self.deps, s, event.entity_id)
         await queue_message(self.deps, s, drafts.claim_answered(event, contacts, self.deps.links))
+
+    async def on_direct_debit_scheduled(
+        self, s: AsyncSession, event: billing_events.DirectDebitScheduled
+    ) -> None:
+        """The pre-notification the SEPA rulebook requires: sent whatever the
+        account's paperless choice."""
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        draft = drafts.direct_debit_scheduled(event, contacts, self.deps.links)
+        await queue_message(self.deps, s, draft)
+
+    async def on_direct_debit_returned(
+        self, s: AsyncSession, event: billing_events.DirectDebitReturned
+    ) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        draft = drafts.direct_debit_returned(event, contacts, self.deps.links)
+        await queue_message(self.deps, s, draft)
 
 
 def _contact(recipient: events_pb2.Recipient) -> Contact:

@@ -305,3 +305,13 @@ def record_payment(document: Document, amount_cents: int) -> Document:
             "amount", f"must be between 1 and {document.remaining_cents} cents"
         )
     return dataclasses.replace(document, paid_cents=document.paid_cents + amount_cents)
+
+
+def reverse_payment(document: Document, amount_cents: int) -> Document:
+    """`document` with `amount_cents` less paid: money that paid it came back (a
+    returned direct debit). A credited invoice stays credited."""
+    if not 0 < amount_cents <= document.paid_cents:
+        raise InvalidArgument.for_field(
+            "amount", f"must be between 1 and {document.paid_cents} cents (what was paid)"
+        )
+    return dataclasses.replace(document, paid_cents=document.paid_cents - amount_cents)

@@ -1,9 +1,11 @@
 """SEPA direct-debit mandates.
 
 The IBAN (and the BIC, optional but checked when given) is validated by a callable
-passed in (`services/billing/ibans.py` wraps schwifty); the mandate keeps the IBAN
-masked for display. The unique mandate reference (UMR) is at most 35 characters of
-the SEPA character set."""
+passed in (`services/billing/ibans.py` wraps schwifty). The mandate keeps the IBAN
+masked for display and a reference to the full IBAN, which billing keeps
+encrypted apart (`services/billing/iban_vault.py`): the domain never holds it
+once the mandate is made. The unique mandate reference (UMR) is at most 35
+characters of the SEPA character set."""
 
 from __future__ import annotations
 
@@ -61,6 +63,9 @@ class Mandate:
     status: MandateStatus = MandateStatus.ACTIVE
     created_at: datetime | None = None
     revoked_at: datetime | None = None
+    # The encrypted IBAN's id; empty for mandates recorded when only the masked
+    # IBAN was kept (those cannot be collected).
+    iban_secret_id: str = ""
 
 
 def mask_iban(iban: str) -> str:
@@ -106,9 +111,16 @@ def short_id(entity_id: str) -> str:
 
 
 def new_mandate(
-    fields: MandateFields, *, mandate_id: str, entity_id: str, sequence: int, at: datetime
+    fields: MandateFields,
+    *,
+    mandate_id: str,
+    entity_id: str,
+    sequence: int,
+    iban_secret_id: str,
+    at: datetime,
 ) -> Mandate:
-    """The entity's `sequence`-th mandate, active from `at`; only the IBAN masked."""
+    """The entity's `sequence`-th mandate, active from `at`: the IBAN masked, and
+    the id under which it is kept encrypted."""
     return Mandate(
         id=mandate_id,
         entity_id=entity_id,
@@ -117,6 +129,7 @@ def new_mandate(
         iban_masked=fields.iban_masked,
         bic=fields.bic,
         created_at=at,
+        iban_secret_id=iban_secret_id,
     )
 
 
@@ -129,6 +142,17 @@ def mandate_reference(entity_short_id: str, sequence: int) -> str:
     reference = f"{UMR_PREFIX}-{entity_short_id.upper()}-{sequence:06d}"
     assert len(reference) <= UMR_MAX and _SEPA_CHARSET.match(reference)
     return reference
+
+
+def status_filter(raw: str) -> MandateStatus | None:
+    """An operator's `status` filter: ACTIVE, REVOKED, or empty for both."""
+    code = raw.strip().upper()
+    if not code:
+        return None
+    try:
+        return MandateStatus(code)
+    except ValueError:
+        raise InvalidArgument.for_field("status", "must be ACTIVE or REVOKED") from None
 
 
 def revoke(mandate: Mandate, *, at: datetime) -> Mandate:

@@ -1,9 +1,11 @@
 """Payments and what they pay.
 
 States: PENDING -> ACTION_REQUIRED -> SUCCEEDED | FAILED, and PENDING may go straight
-to SUCCEEDED or FAILED. Terminal states never change. A provider notification that
-would move a payment backwards (late, replayed, out of order) changes nothing and is
-not an error: `apply_notification` says whether it changed anything.
+to SUCCEEDED or FAILED. Terminal states never change through the provider; a
+succeeded direct debit the bank sends back becomes RETURNED (`return_payment`).
+A provider notification that would move a payment backwards (late, replayed,
+out of order) changes nothing and is not an error: `apply_notification` says
+whether it changed anything.
 
 Allocation: paying the balance settles the oldest unpaid invoices first (issue
 date, then number); a partial amount settles invoices fully in that order, then
@@ -29,6 +31,7 @@ from .documents import Document, ensure_payable, record_payment
 # Payment methods (also the values ordering's OrderSubmitted.payment_method takes).
 CARD = "CARD"
 TRANSFER = "TRANSFER"
+DIRECT_DEBIT = "DIRECT_DEBIT"
 
 
 class PaymentState(StrEnum):
@@ -36,9 +39,10 @@ class PaymentState(StrEnum):
     ACTION_REQUIRED = "ACTION_REQUIRED"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+    RETURNED = "RETURNED"
 
 
-TERMINAL_STATES = frozenset({PaymentState.SUCCEEDED, PaymentState.FAILED})
+TERMINAL_STATES = frozenset({PaymentState.SUCCEEDED, PaymentState.FAILED, PaymentState.RETURNED})
 _NEXT: dict[PaymentState, frozenset[PaymentState]] = {
     PaymentState.PENDING: frozenset(
         {PaymentState.ACTION_REQUIRED, PaymentState.SUCCEEDED, PaymentState.FAILED}
@@ -46,6 +50,7 @@ _NEXT: dict[PaymentState, frozenset[PaymentState]] = {
     PaymentState.ACTION_REQUIRED: frozenset({PaymentState.SUCCEEDED, PaymentState.FAILED}),
     PaymentState.SUCCEEDED: frozenset(),
     PaymentState.FAILED: frozenset(),
+    PaymentState.RETURNED: frozenset(),
 }
 
 
@@ -186,6 +191,15 @@ def fail_checkout(payment: Payment, *, reason: str, at: datetime) -> Payment:
     PaymentFailed (the customer learns it from the answer to their request)."""
     failed, _ = apply_notification(payment, PaymentState.FAILED, at=at, failure_reason=reason)
     return failed
+
+
+def return_payment(payment: Payment, *, reason: str) -> Payment:
+    """A collected direct debit the debtor's bank sent back, with its reason code."""
+    if payment.state is not PaymentState.SUCCEEDED or payment.method != DIRECT_DEBIT:
+        raise FailedPrecondition(
+            "PAYMENT_NOT_RETURNABLE", f"payment {payment.id} is not a collected direct debit"
+        )
+    return dataclasses.replace(payment, state=PaymentState.RETURNED, failure_reason=reason)
 
 
 def payment_failure(payment: Payment) -> PaymentFailed:

@@ -14,8 +14,6 @@ reported as ``line <n>: <field>`` and nothing is recorded."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -26,9 +24,9 @@ from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import InvalidArgument, Violations
 from portal_runtime.money import amount_problem
 
+from .csv_files import csv_rows
 from .documents import Document
 
-BOM = b"\xef\xbb\xbf"
 REFERENCE_MAX = 140
 PAYER_MAX = 140
 MAX_LINES = 100_000
@@ -204,39 +202,11 @@ def parse_date(raw: str) -> date | None:
         return None
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(BOM):
-        return data[len(BOM) :].decode("utf-8", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _separator(first_line: str) -> str:
-    return ";" if first_line.count(";") >= first_line.count(",") else ","
-
-
-def _is_header(cells: list[str]) -> bool:
-    return [cell.strip().lower() for cell in cells[:1]] == ["date"]
-
-
 def parse_bank_statement(data: bytes) -> list[StatementLine]:
     """Every transfer of the statement, or InvalidArgument listing every bad line."""
-    text = _decode(data)
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    if not first:
-        raise InvalidArgument.for_field("file", "is empty", reason="EMPTY_FILE")
-    separator = _separator(first)
     violations = Violations()
     parsed: list[StatementLine] = []
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        cells = next(csv.reader(io.StringIO(raw), delimiter=separator))
-        if number == 1 and _is_header(cells):
-            continue
+    for number, cells in csv_rows(data, header="date"):
         if len(parsed) + len(violations.items) >= MAX_LINES:
             violations.add("file", f"must have at most {MAX_LINES} lines")
             break

@@ -1,6 +1,9 @@
-"""Mandates and claims of customer accounts."""
+"""Mandates (and their IBANs, encrypted) and claims of customer accounts."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.billing.domain.claims import OPEN_STATUSES, Claim, ClaimReason, ClaimStatus
 from services.billing.domain.mandates import Mandate, MandateStatus
 from services.billing.store.rows import from_row, to_row
-from services.billing.store.tables import claims, mandates
+from services.billing.store.tables import bank_account_secrets, claims, mandates
 
 
 def _mandate(row: Row) -> Mandate:
@@ -43,15 +46,49 @@ class MandatesRepository:
         return int(await s.scalar(query) or 0)
 
     async def find(
-        self, s: AsyncSession, entity_id: str, *, offset: int, limit: int
+        self,
+        s: AsyncSession,
+        entity_id: str | None,
+        *,
+        status: MandateStatus | None = None,
+        offset: int,
+        limit: int,
     ) -> list[Mandate]:
-        """Newest first."""
-        query = (
-            select(mandates)
-            .where(mandates.c.entity_id == entity_id)
-            .order_by(mandates.c.created_at.desc(), mandates.c.id)
-        )
+        """Newest first; every entity's when `entity_id` is None (operators)."""
+        query = select(mandates)
+        if entity_id is not None:
+            query = query.where(mandates.c.entity_id == entity_id)
+        if status is not None:
+            query = query.where(mandates.c.status == status.value)
+        query = query.order_by(mandates.c.created_at.desc(), mandates.c.id)
         return [_mandate(row) for row in (await s.execute(query.offset(offset).limit(limit))).all()]
+
+    async def active(self, s: AsyncSession) -> list[Mandate]:
+        """Every entity's active mandates (what a collection may debit)."""
+        query = select(mandates).where(mandates.c.status == MandateStatus.ACTIVE.value)
+        return [_mandate(row) for row in (await s.execute(query)).all()]
+
+    async def by_ids(self, s: AsyncSession, ids: Sequence[str]) -> list[Mandate]:
+        if not ids:
+            return []
+        query = select(mandates).where(mandates.c.id.in_(list(ids)))
+        return [_mandate(row) for row in (await s.execute(query)).all()]
+
+
+class BankAccountSecretsRepository:
+    """Encrypted IBANs (opaque tokens here: the vault seals and opens them)."""
+
+    async def add(self, s: AsyncSession, secret_id: str, ciphertext: str, *, at: datetime) -> None:
+        await s.execute(
+            insert(bank_account_secrets).values(id=secret_id, ciphertext=ciphertext, created_at=at)
+        )
+
+    async def get_many(self, s: AsyncSession, ids: Sequence[str]) -> dict[str, str]:
+        """Ciphertexts by id (missing ids left out)."""
+        if not ids:
+            return {}
+        query = select(bank_account_secrets).where(bank_account_secrets.c.id.in_(list(ids)))
+        return {row.id: row.ciphertext for row in (await s.execute(query)).all()}
 
 
 class ClaimsRepository:

@@ -193,6 +193,21 @@ class DocumentsRepository:
         )
         return [_view(row) for row in (await s.execute(query)).all()]
 
+    async def due_by(self, s: AsyncSession, entity_ids: Sequence[str], day: date) -> list[Document]:
+        """The entities' invoices with something left to pay, falling due by `day`."""
+        if not entity_ids:
+            return []
+        query = (
+            select(documents)
+            .where(
+                documents.c.entity_id.in_(list(entity_ids)),
+                documents.c.due_date <= day,
+                unpaid_clause(),
+            )
+            .order_by(documents.c.id)
+        )
+        return [_document(row) for row in (await s.execute(query)).all()]
+
     # ---- orders cancelled before they were invoiced ---------------------------------
     async def mark_order_cancelled(
         self, s: AsyncSession, order_id: str, entity_id: str, at: datetime

@@ -3,7 +3,12 @@ AsyncSession and taking and returning domain objects (or small read models)."""
 
 from __future__ import annotations
 
-from services.billing.store.accounts import ClaimsRepository, MandatesRepository
+from services.billing.store.accounts import (
+    BankAccountSecretsRepository,
+    ClaimsRepository,
+    MandatesRepository,
+)
+from services.billing.store.direct_debits import DirectDebitsRepository
 from services.billing.store.documents import AccountsRepository, DocumentsRepository
 from services.billing.store.payments import PaymentsRepository
 from services.billing.store.transfers import TransfersRepository
@@ -11,7 +16,8 @@ from services.billing.store.transfers import TransfersRepository
 
 class Repository:
     """`documents` (and their numbers), `accounts` (the entity-account projection),
-    `payments`, `transfers`, `mandates`, `claims`."""
+    `payments`, `transfers`, `mandates` (and `iban_secrets`, their encrypted
+    IBANs), `direct_debits` (batches and their debits), `claims`."""
 
     def __init__(self) -> None:
         self.documents = DocumentsRepository()
@@ -19,4 +25,6 @@ class Repository:
         self.payments = PaymentsRepository()
         self.transfers = TransfersRepository()
         self.mandates = MandatesRepository()
+        self.iban_secrets = BankAccountSecretsRepository()
+        self.direct_debits = DirectDebitsRepository()
         self.claims = ClaimsRepository()

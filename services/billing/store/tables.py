@@ -181,6 +181,62 @@ mandates = Table(
     Column("status", String(16), nullable=False),
     timestamp_column("created_at", nullable=False),
     timestamp_column("revoked_at"),
+    # The full IBAN, encrypted, in bank_account_secrets ("": recorded before it was kept).
+    Column("iban_secret_id", String(32), nullable=False, default="", server_default=""),
+)
+
+# Full IBANs, only as Fernet tokens (services/billing/iban_vault.py).
+bank_account_secrets = Table(
+    "bank_account_secrets",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True),
+    Column("ciphertext", Text, nullable=False),
+    timestamp_column("created_at", nullable=False),
+)
+
+direct_debit_batches = Table(
+    "direct_debit_batches",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True),
+    Column("message_id", String(35), nullable=False, unique=True),
+    Column("collection_date", Date, nullable=False),
+    Column("creditor_id", String(35), nullable=False),
+    Column("status", String(16), nullable=False),
+    timestamp_column("created_at", nullable=False),
+    timestamp_column("settled_at"),
+)
+
+direct_debits = Table(
+    "direct_debits",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True),
+    Column("batch_id", ID_TYPE, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("entity_id", String(64), nullable=False, index=True),
+    Column("mandate_id", ID_TYPE, nullable=False, index=True),
+    Column("mandate_reference", String(35), nullable=False),
+    Column("document_id", ID_TYPE, nullable=False, index=True),
+    Column("document_number", String(32), nullable=False),
+    Column("order_id", String(64), nullable=False, default=""),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("sequence_type", String(4), nullable=False),
+    Column("end_to_end_id", String(35), nullable=False, unique=True),
+    Column("collection_date", Date, nullable=False),
+    Column("iban_masked", String(64), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("payment_id", String(32), nullable=False, default=""),
+    Column("applied_cents", BigInteger, nullable=False, default=0),
+    Column("reason", String(32), nullable=False, default=""),
+    Column("returned_on", Date),
+    timestamp_column("created_at", nullable=False),
+    # One debit per invoice at a time: a second pending one is refused here too.
+    Index(
+        "uq_direct_debits_pending_document",
+        "document_id",
+        unique=True,
+        sqlite_where=text("status = 'PENDING'"),
+        postgresql_where=text("status = 'PENDING'"),
+    ),
 )
 
 claims = Table(

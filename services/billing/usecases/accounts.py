@@ -10,7 +10,13 @@ from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.billing import events
 from services.billing.domain.claims import Claim, ClaimStatus, answer_claim, open_claim
-from services.billing.domain.mandates import Mandate, new_mandate, revoke, validate_mandate
+from services.billing.domain.mandates import (
+    Mandate,
+    new_mandate,
+    revoke,
+    status_filter,
+    validate_mandate,
+)
 from services.billing.usecases.common import Deps
 from services.billing.usecases.documents import document_not_found
 
@@ -27,17 +33,22 @@ def claim_not_found() -> NotFound:
 async def create_mandate(
     deps: Deps, principal: Principal | None, *, iban: str, bic: str, holder: str
 ) -> Mandate:
-    """The IBAN (and BIC) checked; only the masked IBAN is kept."""
+    """The IBAN (and BIC) checked; the full IBAN is kept encrypted, the mandate
+    shows it masked."""
     entity_id = customer_entity(principal)
     fields = validate_mandate(holder=holder, iban=iban, bic=bic, check=deps.check_account)
+    sealed = deps.ibans.seal(fields.iban)
+    now = deps.clock()
     async with deps.db.transaction() as s:
         mandate = new_mandate(
             fields,
             mandate_id=new_id(),
             entity_id=entity_id,
             sequence=await deps.repo.mandates.count(s, entity_id) + 1,
-            at=deps.clock(),
+            iban_secret_id=new_id(),
+            at=now,
         )
+        await deps.repo.iban_secrets.add(s, mandate.iban_secret_id, sealed, at=now)
         await deps.repo.mandates.add(s, mandate)
     return mandate
 
@@ -54,13 +65,23 @@ async def revoke_mandate(deps: Deps, principal: Principal | None, mandate_id: st
 
 
 async def list_mandates(
-    deps: Deps, principal: Principal | None, page_size: int, page_token: str
+    deps: Deps,
+    principal: Principal | None,
+    page_size: int,
+    page_token: str,
+    *,
+    every_entity: bool = False,
+    entity_id: str = "",
+    status: str = "",
 ) -> tuple[list[Mandate], str]:
-    entity_id = customer_entity(principal)
+    """The caller's entity's mandates, or (operators) every entity's, filtered by
+    entity and status."""
+    wanted = (entity_id.strip() or None) if every_entity else customer_entity(principal)
+    status_wanted = status_filter(status)
     page = parse_page(page_size, page_token)
     async with deps.db.transaction() as s:
         found = await deps.repo.mandates.find(
-            s, entity_id, offset=page.offset, limit=page.limit + 1
+            s, wanted, status=status_wanted, offset=page.offset, limit=page.limit + 1
         )
     return found[: page.limit], page.next_token(len(found) > page.limit)
 

@@ -23,6 +23,7 @@ from services.billing.domain.payments import (
     Allocation,
     Payment,
     PaymentState,
+    Settlement,
     allocate_balance,
     allocate_document,
     apply_notification,
@@ -69,9 +70,9 @@ async def add_payment(
 
 async def settle(
     deps: Deps, s: AsyncSession, payment: Payment, documents: Sequence[Document]
-) -> None:
+) -> Settlement:
     """Applies a succeeded payment to its documents and publishes PaymentSucceeded,
-    and InvoiceSettled for each invoice it leaves with nothing to pay."""
+    and InvoiceSettled for each invoice it leaves with nothing to pay; what it did."""
     settlement = settle_succeeded(payment, documents)
     for number in settlement.unapplied:
         log.warning("payment %s: %s has nothing left to pay", payment.id, number)
@@ -80,6 +81,7 @@ async def settle(
     await add_event(s, events.payment_succeeded(settlement.succeeded))
     for settled in settlement.settled:
         await add_event(s, events.invoice_settled(settled))
+    return settlement
 
 
 async def _checkout(deps: Deps, payment: Payment, description: str) -> PaymentView:

@@ -32,6 +32,8 @@ class Template(enum.StrEnum):
     CLAIM_OPENED = "claim_opened"
     CLAIM_OPENED_SUPPORT = "claim_opened_support"
     CLAIM_ANSWERED = "claim_answered"
+    DIRECT_DEBIT_SCHEDULED = "direct_debit_scheduled"
+    DIRECT_DEBIT_RETURNED = "direct_debit_returned"
 
 
 class Status(enum.StrEnum):

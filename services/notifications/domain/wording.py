@@ -97,6 +97,20 @@ _CLAIM_STATUSES = {
     "REJECTED": ("refusée", "rejected"),
 }
 
+# The bank's reasons for returning a SEPA direct debit (ISO 20022 codes).
+_RETURN_REASONS = {
+    "AC01": ("coordonnées bancaires erronées", "incorrect account number"),
+    "AC04": ("compte clôturé", "closed account"),
+    "AC06": ("compte bloqué", "blocked account"),
+    "AG01": ("opération interdite sur ce compte", "transaction forbidden on this account"),
+    "AM04": ("provision insuffisante", "insufficient funds"),
+    "MD01": ("pas de mandat valide", "no valid mandate"),
+    "MD06": ("remboursement demandé par le débiteur", "refund requested by the debtor"),
+    "MS02": ("refusé par le débiteur", "refused by the debtor"),
+    "MS03": ("motif non précisé par la banque", "reason not given by the bank"),
+    "SL01": ("service spécifique de votre banque", "specific service of your bank"),
+}
+
 
 def _label(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
     code = (code or "").strip().upper()
@@ -119,3 +133,8 @@ def describe_claim_reason(code: str, language: str) -> str:
 def describe_claim_status(code: str, language: str) -> str:
     """'REJECTED' -> 'refusée' / 'rejected'."""
     return _label(_CLAIM_STATUSES, code, language)
+
+
+def describe_return_reason(code: str, language: str) -> str:
+    """'AM04' -> 'provision insuffisante' / 'insufficient funds'."""
+    return _label(_RETURN_REASONS, code, language)

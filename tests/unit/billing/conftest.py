@@ -34,6 +34,8 @@ from tests.support.outbox import outbox_events
 
 PERMISSIONS = frozenset({"billing.read", "billing.pay"})
 SECRET = "whsec_test"
+# A fixed Fernet key for mandates' IBANs (PORTAL_BILLING_IBAN_KEYS).
+IBAN_KEY = "3Dq4a6m0xVn0Q6xqU1y6mS0Z0u3Jc4yX5k2mQJb8b9E="
 
 
 class FakeProvider:
@@ -135,7 +137,9 @@ async def world(tmp_path: Path) -> World:
     await db.migrate(MIGRATIONS)
     clock = Clock()
     provider = FakeProvider()
-    settings = load_settings("billing", {"PORTAL_VAR_DIR": str(tmp_path)})
+    settings = load_settings(
+        "billing", {"PORTAL_VAR_DIR": str(tmp_path), "PORTAL_BILLING_IBAN_KEYS": IBAN_KEY}
+    )
     deps = build_deps(settings, db, provider, clock=clock)
     yield World(deps, clock, db, provider)
     await db.dispose()

@@ -19,7 +19,7 @@ from services.billing.__main__ import bootstrap
 from services.billing.handlers import order_submitted_handler
 from tests.support.services import make_tokens, offline_settings
 
-from .conftest import FakeProvider
+from .conftest import IBAN_KEY, FakeProvider
 
 PERMS = ["billing.read", "billing.pay"]
 
@@ -28,7 +28,12 @@ async def test_bootstrap_serves_billing(tmp_path: Path) -> None:
     tokens = make_tokens(tmp_path)
     acme, globex = tokens.customer("ent-acme", PERMS), tokens.customer("ent-globex", PERMS)
     ops = tokens.operator()
-    settings = offline_settings("billing", tmp_path, PORTAL_WEB_URL="https://portal.test")
+    settings = offline_settings(
+        "billing",
+        tmp_path,
+        PORTAL_WEB_URL="https://portal.test",
+        PORTAL_BILLING_IBAN_KEYS=IBAN_KEY,
+    )
     provider = FakeProvider()
     app = bootstrap(settings, provider=provider)
     await app.start()

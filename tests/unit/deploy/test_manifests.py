@@ -68,6 +68,14 @@ DOCUMENTED_ENV = {
     "PORTAL_PAYMENT_PROVIDER_TIMEOUT_SECONDS",
     "PORTAL_PAYMENT_WEBHOOK_SECRET",
     "PORTAL_OPERATOR_NAME",
+    # billing's direct debits (the IBAN keys from the Secret billing-iban-keys)
+    "PORTAL_BILLING_IBAN_KEYS",
+    "PORTAL_BILLING_IBAN_KEY_FILE",
+    "PORTAL_SEPA_CREDITOR_ID",
+    "PORTAL_SEPA_CREDITOR_NAME",
+    "PORTAL_SEPA_CREDITOR_IBAN",
+    "PORTAL_SEPA_CREDITOR_BIC",
+    "PORTAL_SEPA_MIN_NOTICE_DAYS",
     # the local test payment provider (dev only; deploy/local/payment_provider.py)
     "PORTAL_PAYMENT_PROVIDER_ADDR",
     "PORTAL_PAYMENT_PROVIDER_PUBLIC_URL",
@@ -84,6 +92,7 @@ PAYMENT_PROVIDER = "payment-provider"
 PAYMENT_PROVIDER_PORT = 8090
 WEBHOOK_PATH = "/v1/payments/webhook"
 WEBHOOK_SECRET = {"secretKeyRef": {"name": "billing-payment-provider", "key": "webhook-secret"}}
+IBAN_KEYS = {"secretKeyRef": {"name": "billing-iban-keys", "key": "keys"}}
 GATEWAY_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
 INGRESS_CONTROLLER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
@@ -279,6 +288,7 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
             assert db_url == {"secretKeyRef": {"name": f"{name}-db-app", "key": "uri"}}, where
             if name == "billing":
                 assert env["PORTAL_PAYMENT_WEBHOOK_SECRET"] == WEBHOOK_SECRET, where
+                assert env["PORTAL_BILLING_IBAN_KEYS"] == IBAN_KEYS, where
                 if PAYMENT_PROVIDER in names:  # dev: billing pays through the local one
                     url = f"http://{PAYMENT_PROVIDER}:{PAYMENT_PROVIDER_PORT}"
                     assert env["PORTAL_PAYMENT_PROVIDER_URL"] == url, where
@@ -533,3 +543,15 @@ def test_dev_shares_a_webhook_secret_between_billing_and_the_provider() -> None:
     (literal,) = secret["literals"]
     key, _, value = literal.partition("=")
     assert key == WEBHOOK_SECRET["secretKeyRef"]["key"] and value
+
+
+def test_dev_gives_billing_a_valid_iban_key() -> None:
+    from cryptography.fernet import Fernet
+
+    secrets = {g["name"]: g for g in _kustomization(OVERLAYS["dev"])["secretGenerator"]}
+    secret = secrets[IBAN_KEYS["secretKeyRef"]["name"]]
+    assert secret["options"]["disableNameSuffixHash"] is True  # created by hand in production
+    (literal,) = secret["literals"]
+    key, _, value = literal.partition("=")
+    assert key == IBAN_KEYS["secretKeyRef"]["key"]
+    Fernet(value)  # raises when it is not a Fernet key

@@ -161,6 +161,8 @@ async def test_bootstrapped_service_stores_sends_and_lists(
         "DocumentIssued",
         "ClaimOpened",
         "ClaimAnswered",
+        "DirectDebitScheduled",
+        "DirectDebitReturned",
     }
     event = events_pb2.MagicLinkRequested(
         event_id="evt-m",

@@ -67,6 +67,27 @@ CONTEXTS: dict[str, dict] = {
         "answer": "Les frais sont justes.",
         "entity_name": "Transports Dupont",
     },
+    "direct_debit_scheduled": {
+        "document_number": "FAC-2026-000042",
+        "amount": "12,34 €",
+        "mandate_reference": "PTL-ENT1-000001",
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+        "collection_date": "24/03/2026",
+        "iban_masked": "FR76 **** **** **** **** ***0 189",
+        "creditor_id": "FR72ZZZ123456",
+    },
+    "direct_debit_returned": {
+        "document_number": "FAC-2026-000042",
+        "amount": "12,34 €",
+        "mandate_reference": "PTL-ENT1-000001",
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+        "reason": "provision insuffisante",
+        "reason_code": "AM04",
+        "returned_on": "27/03/2026",
+        "reopened": True,
+    },
 }
 
 # What each message must say, per language (beyond the link).
@@ -97,6 +118,10 @@ FACTS = {
     ("claim_opened_support", "en"): ["FAC-2026-000042", "Transports Dupont", "C-100234"],
     ("claim_answered", "fr"): ["FAC-2026-000042", "refusée", "Les frais sont justes."],
     ("claim_answered", "en"): ["FAC-2026-000042", "Status", "Les frais sont justes."],
+    ("direct_debit_scheduled", "fr"): ["FAC-2026-000042", "24/03/2026", "RUM", "FR72ZZZ123456"],
+    ("direct_debit_scheduled", "en"): ["FAC-2026-000042", "24/03/2026", "UMR", "***0 189"],
+    ("direct_debit_returned", "fr"): ["FAC-2026-000042", "provision insuffisante", "reste due"],
+    ("direct_debit_returned", "en"): ["FAC-2026-000042", "AM04", "due again"],
 }
 
 
