@@ -2,11 +2,14 @@
 
 Customers (`OrderingService`) keep their beneficiaries and delivery points and
 order loads on their cards: line by line, by duplicating a past order, or with
-the CSV template (larger files are imported in the background), then submit
-the order for payment by card or by transfer. Billing's `InvoiceSettled` (the
-order's invoice has nothing left to pay, whatever paid it) marks it paid; operators (`OrderingAdminService`) move it through production,
-shipping and delivery and record each line's load; `StatisticsService` sums
-the loads per month and per beneficiary. Ordering publishes `OrderSubmitted`,
+the CSV template in their account's language (a file can be checked first;
+larger files are imported in the background), then submit the order for
+payment by card or by transfer. Billing's `InvoiceSettled` (the order's invoice
+has nothing left to pay, whatever paid it) marks it paid; identity's
+`AccountUpdated` tells each account's language. Operators
+(`OrderingAdminService`) move orders through production, shipping and delivery
+and record each line's load; `StatisticsService` sums the loads per month and
+per beneficiary. Ordering publishes `OrderSubmitted`,
 `OrderPaid`, `OrderCancelled`, `OrderShipped`, `OrderDelivered`, `CardsLoaded`.
 
     domain/      the rules, plain Python: aggregates (`Order`, `Beneficiary`,

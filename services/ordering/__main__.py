@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from portal.billing.v1 import events_pb2 as billing_events
+from portal.identity.v1 import events_pb2 as identity_events
 from portal.ordering.v1 import ordering_pb2_grpc
 from portal_runtime.clock import utcnow
 from portal_runtime.config import ServiceSettings
@@ -23,7 +24,7 @@ from services.ordering.domain.orders import (
     LoadBounds,
     TransferAccount,
 )
-from services.ordering.handlers import invoice_settled_handler
+from services.ordering.handlers import account_updated_handler, invoice_settled_handler
 from services.ordering.store import Repository
 from services.ordering.usecases.common import (
     DEFAULT_SYNC_IMPORT_MAX_LINES,
@@ -60,6 +61,9 @@ def build_deps(
         sync_import_max_lines=settings.get_int(
             "ORDERING_SYNC_IMPORT_MAX_LINES", DEFAULT_SYNC_IMPORT_MAX_LINES
         ),
+        import_file_retention=timedelta(
+            hours=max(settings.get_float("ORDERING_IMPORT_FILE_RETENTION_HOURS", 0.0), 0.0)
+        ),
         clock=clock,
     )
 
@@ -93,7 +97,12 @@ def bootstrap(
         ordering_pb2_grpc.add_OrderingOperationsServiceServicer_to_server,
         OPERATIONS_SERVICE_NAME,
     )
-    app.subscribe({billing_events.InvoiceSettled: invoice_settled_handler(deps)})
+    app.subscribe(
+        {
+            billing_events.InvoiceSettled: invoice_settled_handler(deps),
+            identity_events.AccountUpdated: account_updated_handler(deps),
+        }
+    )
     poll = settings.get_float("ORDERING_IMPORT_POLL_SECONDS", 2.0)
 
     async def imports_loop(stop: asyncio.Event) -> None:

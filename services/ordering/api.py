@@ -14,11 +14,11 @@ from portal.ordering.v1 import ordering_pb2 as pb
 from portal.ordering.v1 import ordering_pb2_grpc
 from portal_runtime.auth import current_principal, request_metadata
 from services.ordering import convert
-from services.ordering.domain.order_file import template
 from services.ordering.usecases import (
     beneficiaries,
     delivery_points,
     imports,
+    order_files,
     orders,
     production,
     statistics,
@@ -26,7 +26,6 @@ from services.ordering.usecases import (
 from services.ordering.usecases.common import Deps
 
 EMPTY = empty_pb2.Empty()
-TEMPLATE_TYPE = "text/csv; charset=utf-8"
 
 
 class OrderingApi(ordering_pb2_grpc.OrderingServiceServicer):
@@ -89,7 +88,14 @@ class OrderingApi(ordering_pb2_grpc.OrderingServiceServicer):
 
     # ---- orders ------------------------------------------------------------------------
     async def GetOrderTemplate(self, request: pb.GetOrderTemplateRequest, context):
-        return httpbody_pb2.HttpBody(content_type=TEMPLATE_TYPE, data=template())
+        data = await order_files.order_template(self.deps, current_principal(), request.language)
+        return httpbody_pb2.HttpBody(content_type=convert.CSV_TYPE, data=data)
+
+    async def CheckOrderFile(self, request: pb.CheckOrderFileRequest, context):
+        problems = await order_files.check_order_file(
+            self.deps, current_principal(), request.file.data
+        )
+        return convert.problems_body(problems)
 
     async def ImportOrder(self, request: pb.ImportOrderRequest, context):
         order, job = await imports.import_order(self.deps, current_principal(), request.file.data)
@@ -100,6 +106,12 @@ class OrderingApi(ordering_pb2_grpc.OrderingServiceServicer):
     async def GetOrderImport(self, request: pb.GetOrderImportRequest, context):
         job = await imports.get_import(self.deps, current_principal(), request.id)
         return convert.order_import(job)
+
+    async def GetOrderImportErrors(self, request: pb.GetOrderImportErrorsRequest, context):
+        job = await imports.get_import(
+            self.deps, current_principal(), request.id, errors_limit=None
+        )
+        return convert.problems_body(job.errors)
 
     async def CreateOrder(self, request: pb.CreateOrderRequest, context):
         order = await orders.create_order(

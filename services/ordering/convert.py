@@ -3,15 +3,20 @@ inputs, domain objects become messages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from google.api import httpbody_pb2
 from google.protobuf import json_format
 
 from portal.common.v1 import types_pb2
 from portal.ordering.v1 import ordering_pb2 as pb
 from portal_runtime.csv_export import to_csv
+from portal_runtime.errors import FieldViolation
 from portal_runtime.money import format_amount
 from portal_runtime.protos import money, to_timestamp
 from services.ordering.domain.beneficiaries import Beneficiary
 from services.ordering.domain.delivery_points import DeliveryPoint
+from services.ordering.domain.file_problems import PROBLEM_HEADER, problem_row
 from services.ordering.domain.imports import ImportState, OrderImport
 from services.ordering.domain.orders import LoadOutcome, LoadStatus, Order, OrderStatus
 from services.ordering.domain.statistics import LoadStatistics
@@ -169,9 +174,19 @@ def order_import(job: OrderImport) -> pb.OrderImport:
         lines_done=job.lines_done,
         order_id=job.order_id,
         errors=[pb.LineError(field=e.field, description=e.description) for e in job.errors],
+        errors_total=job.errors_total,
         created_at=to_timestamp(job.created_at),
         finished_at=to_timestamp(job.finished_at),
     )
+
+
+def problems_csv(problems: Iterable[FieldViolation]) -> bytes:
+    """An order file's problems, one row each (`line;column;problem`)."""
+    return to_csv(PROBLEM_HEADER, (problem_row(p) for p in problems))
+
+
+def problems_body(problems: Iterable[FieldViolation]) -> httpbody_pb2.HttpBody:
+    return httpbody_pb2.HttpBody(content_type=CSV_TYPE, data=problems_csv(problems))
 
 
 def load_statistics(stats: LoadStatistics) -> pb.LoadStatistics:

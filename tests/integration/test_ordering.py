@@ -140,7 +140,8 @@ def test_the_template_downloads_as_csv(api: Api, customer: dict):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
-    assert len(rows) == 2 and rows[0][0] == "Employee number"
+    # The account is French (point B: the template comes in the account's language).
+    assert len(rows) == 2 and rows[0][0] == "Matricule"
 
 
 def test_file_import_creates_beneficiaries_and_a_draft_order(api: Api, customer: dict):

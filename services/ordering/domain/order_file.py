@@ -6,6 +6,12 @@ names whatever their case, accents and spacing, then checks every line and repor
 ALL problems at once as ``line <n>: <jsonName>`` field violations (the header is
 line 1). A valid file gives the parsed lines; nothing is created here.
 
+Cells follow RFC 4180: a quoted cell may hold the separator (``"50,00"`` in a
+``,`` file). Empty cells after the last column (``a;b;c;``, as spreadsheets
+export) are ignored, in the header and in the lines; a value there is a line
+error. A cell holding a control character (NUL, ESC, a tab or line break inside
+quotes) is a line error: every column is one line of text.
+
 One file makes one draft order, and an order goes to one delivery point: every line
 must name the first line's delivery point code.
 """
@@ -16,48 +22,34 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from portal_runtime.dates import parse_iso_date
-from portal_runtime.errors import InvalidArgument, Violations
+from portal_runtime.errors import FieldViolation, InvalidArgument, Violations
 
 from .beneficiaries import Beneficiary, employee_number_problem, name_problem
+from .file_problems import problems_of
+from .order_template import BOM, COLUMNS, LABELS, NAMES
 from .orders import LoadBounds
 from .values import INVALID_DATE, email_problem, normalise_email
 
 DEFAULT_MAX_LINES = 100_000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-BOM = b"\xef\xbb\xbf"
 SEPARATORS = (";", ",")
-
-# (JSON name, template label, accepted header spellings once normalised)
-COLUMNS: tuple[tuple[str, str, frozenset[str]], ...] = (
-    ("employeeNumber", "Employee number",
-     frozenset({"employeenumber", "matricule", "numerosalarie", "numeroemploye"})),
-    ("lastName", "Last name", frozenset({"lastname", "nom", "nomdefamille"})),
-    ("firstName", "First name", frozenset({"firstname", "prenom"})),
-    ("email", "Email", frozenset({"email", "mail", "courriel", "adresseemail"})),
-    ("birthDate", "Birth date", frozenset({"birthdate", "datedenaissance", "datenaissance"})),
-    ("deliveryPointCode", "Delivery point code",
-     frozenset({"deliverypointcode", "codepointdelivraison", "codepointlivraison",
-                "pointdelivraison", "pointlivraison"})),
-    ("newCard", "New card", frozenset({"newcard", "nouvellecarte"})),
-    ("loadAmount", "Load amount",
-     frozenset({"loadamount", "montant", "montantchargement", "montantdechargement"})),
-)  # fmt: skip
 _BY_ALIAS = {alias: name for name, _, aliases in COLUMNS for alias in aliases}
-LABELS = {name: label for name, label, _ in COLUMNS}
-EXAMPLE_ROW = ("E-0001", "Dupont", "Élodie", "elodie.dupont@example.com", "1990-05-17",
-               "HQ", "oui", "50,00")  # fmt: skip
 
 TRUE_WORDS = frozenset({"yes", "oui", "1", "true", "y", "o", "x"})
 FALSE_WORDS = frozenset({"no", "non", "0", "false", "n", ""})
 _AMOUNT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
+# C0 and C1 control characters (NUL, ESC, tab, CR, LF...) and the Unicode line
+# breaks: every column holds one line of text, and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CHARACTERS = "must not contain control characters"
 
 
 @dataclass(frozen=True)
@@ -99,12 +91,6 @@ class OrderFile:
     encoding: str
 
 
-def template() -> bytes:
-    """The blank import template: header + one example row, ``;``, UTF-8 with BOM."""
-    header = ";".join(LABELS[name] for name, _, _ in COLUMNS)
-    return BOM + f"{header}\r\n{';'.join(EXAMPLE_ROW)}\r\n".encode()
-
-
 def normalise_header(raw: str) -> str:
     decomposed = unicodedata.normalize("NFKD", raw)
     return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
@@ -141,9 +127,17 @@ def _file_error(description: str, reason: str, field: str = "file") -> InvalidAr
     return InvalidArgument.for_field(field, description, reason=reason)
 
 
+def _width(row: list[str]) -> int:
+    """The row's cells up to its last non-blank one."""
+    width = len(row)
+    while width and not row[width - 1].strip():
+        width -= 1
+    return width
+
+
 def _map_header(cells: list[str], violations: Violations) -> dict[str, int]:
     positions: dict[str, int] = {}
-    for index, cell in enumerate(cells):
+    for index, cell in enumerate(cells[: _width(cells)]):
         name = _BY_ALIAS.get(normalise_header(cell))
         if name is None:
             violations.add("line 1: header", f"unknown column {cell.strip()!r}")
@@ -151,9 +145,9 @@ def _map_header(cells: list[str], violations: Violations) -> dict[str, int]:
             violations.add("line 1: header", f"column {cell.strip()!r} appears twice")
         else:
             positions[name] = index
-    for name, label, _ in COLUMNS:
+    for name in NAMES:
         if name not in positions:
-            violations.add("line 1: header", f"column {label!r} is missing")
+            violations.add("line 1: header", f"column {LABELS[name]!r} is missing")
     return positions
 
 
@@ -230,6 +224,17 @@ def parse_order_file(
     return OrderFile(checker.first_code or "", checker.lines, separator, encoding)
 
 
+def file_problems(
+    data: bytes, *, known_codes: Collection[str], today: date, bounds: LoadBounds | None = None
+) -> list[FieldViolation]:
+    """Every problem `parse_order_file` finds in the file; none: it imports."""
+    try:
+        parse_order_file(data, known_codes=known_codes, today=today, bounds=bounds)
+    except InvalidArgument as error:
+        return problems_of(error)
+    return []
+
+
 def _rows(text: str, separator: str, violations: Violations) -> Iterator[tuple[int, list[str]]]:
     """(line number where the row starts, cells). A row the csv module cannot
     read (a field over its 128 KiB limit...) ends the file with that line named,
@@ -273,7 +278,7 @@ class _LineChecker:
         today: date,
         violations: Violations,
     ) -> None:
-        self.order = [positions[name] for name, _, _ in COLUMNS]
+        self.order = [positions[name] for name in NAMES]
         self.width = len(positions)
         self.separator = separator
         self.known_codes = known_codes
@@ -285,62 +290,52 @@ class _LineChecker:
         self.lines: list[FileLine] = []
 
     def check(self, n: int, row: list[str]) -> None:
-        add = self.violations.add
-        if len(row) != self.width:
-            add(f"line {n}: columns", f"has {len(row)} columns; the header has {self.width}")
+        width = _width(row) if len(row) > self.width else len(row)
+        if width != self.width:
+            self.violations.add(f"line {n}: columns", self._width_problem(width))
             return
-        before = len(self.violations.items)
         cells = [row[i].strip() for i in self.order]
-        for (name, _, _), cell in zip(COLUMNS, cells, strict=True):
-            if self.separator in cell:
-                add(
-                    f"line {n}: {name}",
-                    f"contains the separator {self.separator!r} (inside quotes); "
-                    "remove it: the file must have one value per column",
-                )
+        # One problem per column and line: the first found.
+        problems: dict[str, str] = {}
+        add = problems.setdefault
+        for name, cell in zip(NAMES, cells, strict=True):
+            if _CONTROL.search(cell):
+                add(name, CONTROL_CHARACTERS)
         number, last, first, raw_email, raw_birth, raw_code, raw_new, raw_amount = cells
         problem = employee_number_problem(number)
         if problem:
-            add(f"line {n}: employeeNumber", problem)
+            add("employeeNumber", problem)
         elif number in self.seen:
-            add(f"line {n}: employeeNumber", f"{number!r} is already on line {self.seen[number]}")
-        else:
+            add("employeeNumber", f"{number!r} is already on line {self.seen[number]}")
+        elif "employeeNumber" not in problems:
             self.seen[number] = n
         for name, value in (("lastName", last), ("firstName", first)):
             problem = name_problem(" ".join(value.split()))
             if problem:
-                add(f"line {n}: {name}", problem)
+                add(name, problem)
         email = normalise_email(raw_email)
         problem = email_problem(email) if email else None
         if problem:
-            add(f"line {n}: email", problem)
+            add("email", problem)
         birth = parse_file_date(raw_birth) if raw_birth else ""
         if birth is None:
-            add(f"line {n}: birthDate", INVALID_DATE)
+            add("birthDate", INVALID_DATE)
         elif birth and date.fromisoformat(birth) >= self.today:
-            add(f"line {n}: birthDate", "must be in the past")
+            add("birthDate", "must be in the past")
         code = raw_code.upper()
-        if not code:
-            add(f"line {n}: deliveryPointCode", "is required")
-        elif code not in self.known_codes:
-            add(f"line {n}: deliveryPointCode", f"unknown delivery point code {raw_code!r}")
-        elif self.first_code is None:
-            self.first_code = code
-        elif code != self.first_code:
-            add(
-                f"line {n}: deliveryPointCode",
-                f"is {code!r} but the first line's is {self.first_code!r}: "
-                "one order goes to one delivery point; use one file per point",
-            )
+        self._check_code(code, raw_code, add)
         new_word = raw_new.casefold()
         if new_word not in TRUE_WORDS and new_word not in FALSE_WORDS:
-            add(f"line {n}: newCard", "must be yes/no, oui/non, 1/0 or true/false")
+            add("newCard", "must be yes/no, oui/non, 1/0 or true/false")
         cents, problem = parse_amount_cents(raw_amount)
         if problem is None and cents is not None:
             problem = self.bounds.problem(cents)
         if problem:
-            add(f"line {n}: loadAmount", problem)
-        if len(self.violations.items) == before and cents is not None:
+            add("loadAmount", problem)
+        for name in NAMES:  # in the columns' order, whatever order they were found in
+            if name in problems:
+                self.violations.add(f"line {n}: {name}", problems[name])
+        if not problems and cents is not None:
             self.lines.append(
                 FileLine(
                     n,
@@ -353,4 +348,24 @@ class _LineChecker:
                     new_word in TRUE_WORDS,
                     cents,
                 )
+            )
+
+    def _width_problem(self, width: int) -> str:
+        problem = f"has {width} columns; the header has {self.width}"
+        if width > self.width and self.separator == ",":
+            problem += ' (in a file separated by ",", quote a decimal comma: "50,00")'
+        return problem
+
+    def _check_code(self, code: str, raw_code: str, add: Callable[[str, str], object]) -> None:
+        if not code:
+            add("deliveryPointCode", "is required")
+        elif code not in self.known_codes:
+            add("deliveryPointCode", f"unknown delivery point code {raw_code!r}")
+        elif self.first_code is None:
+            self.first_code = code
+        elif code != self.first_code:
+            add(
+                "deliveryPointCode",
+                f"is {code!r} but the first line's is {self.first_code!r}: "
+                "one order goes to one delivery point; use one file per point",
             )

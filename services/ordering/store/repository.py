@@ -3,6 +3,7 @@ AsyncSession and speaking the domain (rows never leave `store/`)."""
 
 from __future__ import annotations
 
+from services.ordering.store.accounts import AccountsRepository
 from services.ordering.store.beneficiaries import BeneficiariesRepository
 from services.ordering.store.delivery_points import DeliveryPointsRepository
 from services.ordering.store.imports import ImportsRepository
@@ -15,3 +16,4 @@ class Repository:
         self.delivery_points = DeliveryPointsRepository()
         self.orders = OrdersRepository()
         self.imports = ImportsRepository()
+        self.accounts = AccountsRepository()

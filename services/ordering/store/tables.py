@@ -7,7 +7,6 @@ Amounts are integer cents. Beneficiaries and delivery points are soft-deleted
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -152,13 +151,35 @@ order_imports = Table(
     Column("entity_id", ID_TYPE, nullable=False, index=True),
     Column("user_id", ID_TYPE, nullable=False, default=""),
     Column("state", String(16), nullable=False, index=True),  # RUNNING | SUCCEEDED | FAILED
-    Column("file", LargeBinary, nullable=False),
+    # NULL once the import no longer needs it (ORDERING_IMPORT_FILE_RETENTION_HOURS).
+    Column("file", LargeBinary, nullable=True),
     Column("lines_total", Integer, nullable=False, default=0),
     Column("lines_done", Integer, nullable=False, default=0),
-    Column("errors", JSON, nullable=False, default=list),  # [{"field", "description"}]
+    Column("errors_total", Integer, nullable=False, default=0, server_default="0"),
     Column("order_id", ID_TYPE, nullable=False, default=""),
     timestamp_column("created_at", nullable=False),
     timestamp_column("finished_at"),
+)
+
+# Every problem of a FAILED import, in the file's order: a row each, so the
+# import shows the first ones cheaply and errors.csv lists them all.
+order_import_errors = Table(
+    "order_import_errors",
+    metadata,
+    Column("import_id", ID_TYPE, ForeignKey("order_imports.id"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("field", Text, nullable=False),  # "line 12: email"
+    Column("description", Text, nullable=False),
+)
+
+# identity's AccountUpdated, as far as ordering needs it: the newest snapshot of
+# each account's language.
+account_languages = Table(
+    "account_languages",
+    metadata,
+    Column("entity_id", ID_TYPE, primary_key=True),
+    Column("language", String(8), nullable=False),
+    timestamp_column("updated_at", nullable=False),
 )
 
 # One row per year: the last order number given (CMD-<year>-<sequence>).

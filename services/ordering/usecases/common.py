@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from portal_runtime.clock import utcnow
@@ -38,6 +38,8 @@ class Deps:
     sync_import_max_lines: int = DEFAULT_SYNC_IMPORT_MAX_LINES
     # Background imports record their progress every `import_chunk_lines` lines.
     import_chunk_lines: int = 5_000
+    # How long a finished background import keeps its file (0: not at all).
+    import_file_retention: timedelta = timedelta(0)
     clock: Callable[[], datetime] = field(default=utcnow)
     # Set when a background import is stored, to wake the import task at once.
     imports_waiting: asyncio.Event = field(default_factory=asyncio.Event)

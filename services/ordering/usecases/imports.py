@@ -6,42 +6,40 @@ Files up to `sync_import_max_lines` order lines are imported during the call;
 larger ones become an `order_imports` row (RUNNING, with the bytes) that
 `run_imports` processes in the background, recording progress, resumable after
 a restart (a RUNNING import is simply processed again: creation and the
-SUCCEEDED mark share one transaction)."""
+SUCCEEDED mark share one transaction). A finished import keeps its file for
+`Deps.import_file_retention` (0: deleted as it finishes), a FAILED one every
+problem (shown: the first `MAX_LISTED_VIOLATIONS`, as error statuses list)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.auth import customer_entity
 from portal_runtime.db import new_id
+from portal_runtime.error_mapping import MAX_LISTED_VIOLATIONS
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from portal_runtime.tokens import Principal
 from services.ordering.domain import order_file
 from services.ordering.domain.beneficiaries import Beneficiary
-from services.ordering.domain.imports import ImportState, OrderImport, new_import
+from services.ordering.domain.imports import (
+    ImportState,
+    OrderImport,
+    files_expire_before,
+    new_import,
+)
 from services.ordering.domain.orders import Order, OrderLine, OrderSource
 from services.ordering.usecases.common import Deps
+from services.ordering.usecases.order_files import known_codes, parse, require_file
 from services.ordering.usecases.orders import add_draft, draft_line
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
-
-
-def _parse(deps: Deps, data: bytes, codes: dict[str, str], today: date) -> order_file.OrderFile:
-    return order_file.parse_order_file(
-        data, known_codes=codes.keys(), today=today, bounds=deps.bounds
-    )
-
-
-async def _known_codes(deps: Deps, entity_id: str) -> dict[str, str]:
-    async with deps.db.transaction() as s:
-        return await deps.repo.delivery_points.ids_by_code(s, entity_id)
 
 
 async def create_from_file(
@@ -94,10 +92,8 @@ async def import_order(
     large one; InvalidArgument with every bad line otherwise."""
     entity_id = customer_entity(principal)
     now = deps.clock()
-    if not data:
-        raise InvalidArgument.for_field("file", "is required", reason="REQUIRED_FIELD")
-    count = order_file.count_order_lines(data)
-    codes = await _known_codes(deps, entity_id)
+    count = order_file.count_order_lines(require_file(data))
+    codes = await known_codes(deps, entity_id)
     too_big = len(data) > order_file.DEFAULT_MAX_BYTES or count > order_file.DEFAULT_MAX_LINES
     if count > deps.sync_import_max_lines and not too_big:
         job = new_import(
@@ -112,16 +108,28 @@ async def import_order(
             await deps.repo.imports.add(s, job)
         deps.imports_waiting.set()
         return None, job
-    parsed = await asyncio.to_thread(_parse, deps, data, codes, now.date())
+    parsed = await asyncio.to_thread(parse, deps, data, codes, now.date())
     async with deps.db.transaction() as s:
         order = await create_from_file(deps, s, entity_id, parsed, now, new_id())
     return order, None
 
 
-async def get_import(deps: Deps, principal: Principal | None, import_id: str) -> OrderImport:
+async def get_import(
+    deps: Deps,
+    principal: Principal | None,
+    import_id: str,
+    *,
+    errors_limit: int | None = MAX_LISTED_VIOLATIONS,
+) -> OrderImport:
+    """The import with its first `errors_limit` problems (None: all of them);
+    `errors_total` counts them all."""
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
-        job = await deps.repo.imports.get(s, import_id, entity_id) if import_id else None
+        job = (
+            await deps.repo.imports.get(s, import_id, entity_id, errors_limit=errors_limit)
+            if import_id
+            else None
+        )
     if job is None:
         raise NotFound("ORDER_IMPORT_NOT_FOUND", "no such import for this account")
     return job
@@ -152,29 +160,42 @@ async def process_import(deps: Deps, import_id: str) -> None:
         job = await deps.repo.imports.get(s, import_id, None, with_file=True)
     if job is None or job.state is not ImportState.RUNNING:
         return
-    codes = await _known_codes(deps, job.entity_id)
+    codes = await known_codes(deps, job.entity_id)
     today = deps.clock().date()
     chunk = max(deps.import_chunk_lines, 1)
     lines = order_file.decode(job.file)[0].splitlines(keepends=True)
     for start in range(0, max(len(lines) - 1, 0), chunk):
         part = _chunk(lines, start, chunk)
         with contextlib.suppress(InvalidArgument):  # every problem is reported below
-            await asyncio.to_thread(_parse, deps, part, codes, today)
+            await asyncio.to_thread(parse, deps, part, codes, today)
         job = await _record_progress(deps, job, start + chunk)
     now = deps.clock()
     try:
-        parsed = await asyncio.to_thread(_parse, deps, job.file, codes, today)
+        parsed = await asyncio.to_thread(parse, deps, job.file, codes, today)
         order_id = new_id()
         async with deps.db.transaction() as s:
             # Claim first: the import must not make two orders (two replicas).
-            if not await deps.repo.imports.finish(s, job.succeeded(order_id, now)):
+            if not await _finish(deps, s, job.succeeded(order_id, now), now):
                 return
             await create_from_file(deps, s, job.entity_id, parsed, now, order_id)
     except (InvalidArgument, FailedPrecondition) as error:
-        failed = job.failed(error, deps.clock())
+        now = deps.clock()
+        failed = job.failed(error, now)
         async with deps.db.transaction() as s:
-            await deps.repo.imports.finish(s, failed)
-        log.info("order import %s failed: %d problems", import_id, len(failed.errors))
+            await _finish(deps, s, failed, now)
+        log.info("order import %s failed: %d problems", import_id, failed.errors_total)
+
+
+async def _finish(deps: Deps, s: AsyncSession, job: OrderImport, now: datetime) -> bool:
+    keep_file = job.keeps_file(now, deps.import_file_retention)
+    return await deps.repo.imports.finish(s, job, keep_file=keep_file)
+
+
+async def drop_expired_files(deps: Deps) -> int:
+    """Deletes the files finished imports keep no longer; how many."""
+    before = files_expire_before(deps.clock(), deps.import_file_retention)
+    async with deps.db.transaction() as s:
+        return await deps.repo.imports.drop_files(s, finished_before=before)
 
 
 async def process_pending_imports(deps: Deps) -> int:
@@ -194,6 +215,7 @@ async def run_imports(deps: Deps, stop: asyncio.Event, poll_seconds: float = POL
         deps.imports_waiting.clear()
         try:
             await process_pending_imports(deps)
+            await drop_expired_files(deps)
         except Exception:
             log.exception("background order import failed; retrying later")
         waits = [
