@@ -115,6 +115,7 @@ def seed(
             },
         ).raise_for_status()
         _seed_orders(client)
+        _seed_billing(client, operator)
 
 
 def _seed_orders(client: httpx.Client) -> None:
@@ -139,4 +140,35 @@ def _seed_orders(client: httpx.Client) -> None:
         "/v1/orders:import",
         content=DEMO_ORDER_FILE,
         headers={**auth, "Content-Type": "text/csv"},
+    ).raise_for_status()
+
+
+DEMO_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def _seed_billing(client: httpx.Client, operator_token: str) -> None:
+    """A SEPA mandate signed by the demo manager and an operator's invoice for the
+    yearly service fee, so that a direct-debit batch can be collected from the
+    demo data (POST /v1/admin/direct-debits:collect)."""
+    auth = {"Authorization": f"Bearer {login(client, MANAGER_EMAIL, MANAGER_PASSWORD)}"}
+    entity_id = client.get("/v1/me", headers=auth).json()["currentEntity"]["id"]
+    client.post(
+        "/v1/mandates", json={"iban": DEMO_IBAN, "holder": DEMO_ACCOUNT["name"]}, headers=auth
+    ).raise_for_status()
+    client.post(
+        "/v1/admin/documents",
+        json={
+            "entityId": entity_id,
+            "type": "DOCUMENT_TYPE_INVOICE",
+            "contractNumber": DEMO_ACCOUNT["contractNumber"],
+            "lines": [
+                {
+                    "label": "Frais de service annuels / yearly service fee",
+                    "quantity": 1,
+                    "unitPriceExclTax": {"amountCents": 12_000, "currency": "EUR"},
+                    "vatRateBp": 2000,
+                }
+            ],
+        },
+        headers={"Authorization": f"Bearer {operator_token}"},
     ).raise_for_status()

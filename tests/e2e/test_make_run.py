@@ -8,9 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import sepaxml
+import xmlschema
 
 from deploy.local import seed
 from deploy.local.natsserver import free_port
@@ -55,6 +58,29 @@ def _pay_the_demo_order_by_card(base: str, token: str, order: dict) -> None:
     )
     pdf = httpx.get(f"{base}/v1/documents/{document['id']}/pdf", headers=auth)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _collect_the_demo_direct_debit(base: str) -> None:
+    """The operator collects the demo customer's service fee invoice under its SEPA
+    mandate: the batch file is a pain.008.001.02 valid against the official XSD."""
+    operator = httpx.post(
+        f"{base}/v1/auth/login",
+        json={"login": seed.OPERATOR_EMAIL, "password": seed.OPERATOR_PASSWORD},
+    ).json()["accessToken"]
+    auth = {"Authorization": f"Bearer {operator}"}
+    day = (datetime.now(UTC).date() + timedelta(days=31)).isoformat()
+    batch = httpx.post(
+        f"{base}/v1/admin/direct-debits:collect", json={"collectionDate": day}, headers=auth
+    )
+    assert batch.status_code == 201, batch.text
+    assert [int(d["amount"]["amountCents"]) for d in batch.json()["debits"]] == [14_400]
+    file = httpx.get(
+        f"{base}/v1/admin/direct-debit-batches/{batch.json()['id']}/file", headers=auth
+    )
+    assert file.status_code == 200, file.text
+    xsd = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd"
+    xmlschema.XMLSchema(str(xsd)).validate(file.text)
+    assert "FR7630006000011234567890189" in file.text
 
 
 def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
@@ -118,6 +144,7 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
         )
         assert [len(o["lines"]) for o in orders.json()["orders"]] == [3], orders.text
         _pay_the_demo_order_by_card(base, manager.json()["accessToken"], orders.json()["orders"][0])
+        _collect_the_demo_direct_debit(base)
         assert httpx.get(f"{base}/openapi.json").status_code == 200
         # The activation e-mail landed in the mailbox folder as an .eml file.
         mails = list((tmp_path / "var" / "mailbox").glob("*.eml"))
