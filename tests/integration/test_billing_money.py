@@ -46,7 +46,7 @@ def test_paying_the_balance_pays_every_order_whose_invoice_it_settles(api: Api, 
     invoice_of(api, token, second["id"])
     payment = api.post("/v1/balance:pay", {}, token)
     assert payment.status_code == 201, payment.text
-    assert len(payment.json()["allocations"]) == 2
+    assert len(payment.json()["documentIds"]) == 2
     pay_on_provider_page(payment.json()["redirectUrl"])
     for order in (first, second):
         wait_for(lambda o=order: order_status(api, token, o["id"]) == PAID, what="order paid")
