@@ -57,3 +57,6 @@ def test_a_killed_notifications_service_sends_its_claimed_emails_within_seconds(
     per_message = Counter(m["Message-ID"] for m in _activation_mails(mailbox, recipients))
     assert len(per_message) == COUNT
     assert set(per_message.values()) == {1}
+    # The e-mails may all have left before the kill: the restarted service may
+    # still be starting. The next tests need it serving.
+    suite.wait_ready(60)
