@@ -1,5 +1,7 @@
 """The billing service (`portal.billing.v1`): invoices, credit notes and
-statements with gapless numbers and their PDFs, card payments through a payment
+statements with gapless numbers and their PDFs (naming the customer's web
+identifier and the portal's address), card payments (held back, where the
+operator requires it, until the account's paperless consent) through a payment
 provider and its signed webhooks, received bank transfers matched to what is
 expected, SEPA mandates (the full IBAN encrypted: `iban_vault.py`) and the direct
 debits collected under them (batches, their pain.008 file: `sepa_file.py`,

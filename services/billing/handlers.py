@@ -46,7 +46,8 @@ def account_updated_handler(deps: Deps) -> Handler:
         session: AsyncSession, event: identity_events.AccountUpdated
     ) -> None:
         """Keeps the newest snapshot of the account (name, client number, language,
-        contracts, billing address) for documents and their PDFs."""
+        contracts, billing address) for documents and their PDFs, and its paperless
+        consent and whether online payment requires it."""
         account = EntityAccount(
             entity_id=event.entity_id,
             updated_at=_occurred(event, deps.clock()),
@@ -55,6 +56,8 @@ def account_updated_handler(deps: Deps) -> Handler:
             language=event.language or DEFAULT_LANGUAGE,
             contract_numbers=tuple(event.contract_numbers),
             address_lines=tuple(event.billing_address_lines),
+            paperless_consent=event.paperless_consent,
+            paperless_consent_required=event.paperless_consent_required,
         )
         if not account.supersedes(await deps.repo.accounts.get(session, event.entity_id)):
             log.info("AccountUpdated %s is older than what billing knows", event.event_id)

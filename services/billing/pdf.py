@@ -25,6 +25,8 @@ _TEXT = {
         "contract": "Contrat",
         "period": "Période",
         "client": "N° client",
+        "web_id": "Votre identifiant web :",
+        "portal": "Votre espace client :",
         "label": "Désignation",
         "qty": "Qté",
         "unit": "PU HT",
@@ -46,6 +48,8 @@ _TEXT = {
         "contract": "Contract",
         "period": "Period",
         "client": "Client number",
+        "web_id": "Your web identifier:",
+        "portal": "Your customer portal:",
         "label": "Description",
         "qty": "Qty",
         "unit": "Unit price excl. tax",
@@ -113,9 +117,17 @@ def _status(document: Document, party: PdfParty) -> str:
 
 
 def render_document(
-    document: Document, party: PdfParty, *, operator_name: str, language: str = "fr"
+    document: Document,
+    party: PdfParty,
+    *,
+    operator_name: str,
+    language: str = "fr",
+    portal_url: str = "",
 ) -> bytes:
-    """The document as PDF bytes, in French ("fr") or English ("en")."""
+    """The document as PDF bytes, in French ("fr") or English ("en"). Top left,
+    under the operator's name, where to log in: the portal's address and the
+    customer's web identifier, their client number (as the parking guide's
+    invoice shows them)."""
     words = _TEXT.get(language, _TEXT["fr"])
     lang = language if language in _TEXT else "fr"
     totals = document.totals
@@ -131,6 +143,12 @@ def render_document(
 
     pdf.set_font("Helvetica", "B", 18)
     cell(0, operator_name, new_line=True)
+    pdf.set_font("Helvetica", "", 10)
+    if portal_url:
+        cell(0, f"{words['portal']} {portal_url}", new_line=True)
+    if party.client_number:
+        cell(0, f"{words['web_id']} {party.client_number}", new_line=True)
+    pdf.ln(2)
     pdf.set_font("Helvetica", "B", 14)
     cell(0, f"{words[document.type]} {document.number}", new_line=True)
     pdf.set_font("Helvetica", "", 10)

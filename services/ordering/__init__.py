@@ -8,8 +8,10 @@ payment by card or by transfer. Billing's `InvoiceSettled` (the order's invoice
 has nothing left to pay, whatever paid it) marks it paid; identity's
 `AccountUpdated` tells each account's language. Operators
 (`OrderingAdminService`) move orders through production, shipping and delivery
-and record each line's load; `StatisticsService` sums the loads per month and
-per beneficiary. Ordering publishes `OrderSubmitted`,
+and record each line's load, and import what the cards spent per beneficiary
+and month (`card-usage:import`, a month imported again replaces its figures);
+`StatisticsService` sums the loads per month and per beneficiary next to that
+spending. Ordering publishes `OrderSubmitted`,
 `OrderPaid`, `OrderCancelled`, `OrderShipped`, `OrderDelivered`, `CardsLoaded`.
 
     domain/      the rules, plain Python: aggregates (`Order`, `Beneficiary`,

@@ -16,6 +16,7 @@ from portal_runtime.auth import current_principal, request_metadata
 from services.ordering import convert
 from services.ordering.usecases import (
     beneficiaries,
+    card_usage,
     delivery_points,
     imports,
     order_files,
@@ -183,6 +184,14 @@ class OrderingAdminApi(ordering_pb2_grpc.OrderingAdminServiceServicer):
             self.deps, current_principal(), request.id, convert.load_outcomes(request.outcomes)
         )
         return convert.order(order)
+
+    async def ImportCardUsage(self, request: pb.ImportCardUsageRequest, context):
+        lines, months = await card_usage.import_card_usage(
+            self.deps, current_principal(), request.file.data, request.entity_id
+        )
+        return pb.ImportCardUsageResponse(
+            lines=lines, months=[convert.card_usage_month(m) for m in months]
+        )
 
 
 class StatisticsApi(ordering_pb2_grpc.StatisticsServiceServicer):

@@ -15,6 +15,7 @@ from portal_runtime.errors import FieldViolation
 from portal_runtime.money import format_amount
 from portal_runtime.protos import money, to_timestamp
 from services.ordering.domain.beneficiaries import Beneficiary
+from services.ordering.domain.card_usage import ImportedMonth
 from services.ordering.domain.delivery_points import DeliveryPoint
 from services.ordering.domain.file_problems import PROBLEM_HEADER, problem_row
 from services.ordering.domain.imports import ImportState, OrderImport
@@ -189,10 +190,23 @@ def problems_body(problems: Iterable[FieldViolation]) -> httpbody_pb2.HttpBody:
     return httpbody_pb2.HttpBody(content_type=CSV_TYPE, data=problems_csv(problems))
 
 
+def card_usage_month(month: ImportedMonth) -> pb.CardUsageMonth:
+    return pb.CardUsageMonth(
+        entity_id=month.entity_id,
+        month=month.month,
+        beneficiaries=month.beneficiaries,
+        spent_cents=month.spent_cents,
+        replaced=month.replaced,
+    )
+
+
 def load_statistics(stats: LoadStatistics) -> pb.LoadStatistics:
+    """`spent_cents` stays unset (absent from the JSON) where no usage was imported."""
     return pb.LoadStatistics(
         months=[
-            pb.MonthlyLoad(month=month, amount_cents=t.amount_cents, loads=t.loads)
+            pb.MonthlyLoad(
+                month=month, amount_cents=t.amount_cents, loads=t.loads, spent_cents=t.spent_cents
+            )
             for month, t in sorted(stats.months.items())
         ],
         beneficiaries=[
@@ -202,6 +216,7 @@ def load_statistics(stats: LoadStatistics) -> pb.LoadStatistics:
                 name=t.name,
                 amount_cents=t.amount_cents,
                 loads=t.loads,
+                spent_cents=t.spent_cents,
             )
             for beneficiary_id, t in sorted(
                 stats.beneficiaries.items(), key=lambda item: (item[1].employee_number, item[0])
@@ -214,13 +229,22 @@ def load_statistics_body(stats: LoadStatistics, accept: str) -> tuple[str, bytes
     """(content type, body): CSV when `accept` asks for text/csv, else JSON."""
     message = load_statistics(stats)
     if "text/csv" not in accept.lower():
-        return JSON_TYPE, json_format.MessageToJson(message).encode()
+        # As the gateway renders answers: every field, but spentCents only where known.
+        text = json_format.MessageToJson(message, always_print_fields_with_no_presence=True)
+        return JSON_TYPE, text.encode()
     rows: list[list[object]] = [
-        ["month", m.month, "", "", format_amount(m.amount_cents), m.loads] for m in message.months
+        ["month", m.month, "", "", format_amount(m.amount_cents), m.loads, _spent(m)]
+        for m in message.months
     ]
     rows += [
-        ["beneficiary", "", b.employee_number, b.name, format_amount(b.amount_cents), b.loads]
+        ["beneficiary", "", b.employee_number, b.name, format_amount(b.amount_cents), b.loads,
+         _spent(b)]
         for b in message.beneficiaries
-    ]
-    header = ["Kind", "Month", "Employee number", "Name", "Amount (EUR)", "Loads"]
+    ]  # fmt: skip
+    header = ["Kind", "Month", "Employee number", "Name", "Amount (EUR)", "Loads", "Spent (EUR)"]
     return CSV_TYPE, to_csv(header, rows)
+
+
+def _spent(totals: pb.MonthlyLoad | pb.BeneficiaryLoad) -> str:
+    """What the cards spent; empty where no usage was imported (not 0,00)."""
+    return format_amount(totals.spent_cents) if totals.HasField("spent_cents") else ""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -36,6 +37,12 @@ entity_accounts = Table(
     Column("language", String(8), nullable=False, default="fr"),
     Column("contract_numbers", JSON, nullable=False, default=list),
     Column("address_lines", JSON, nullable=False, default=list),
+    # Accounts known before these columns: no consent, none required (the next
+    # snapshot says).
+    Column("paperless_consent", Boolean, nullable=False, default=False, server_default=false()),
+    Column(
+        "paperless_consent_required", Boolean, nullable=False, default=False, server_default=false()
+    ),
     timestamp_column("updated_at", nullable=False),
 )
 

@@ -174,8 +174,9 @@ async def get_document(deps: Deps, principal: Principal | None, document_id: str
 
 
 async def document_pdf(deps: Deps, principal: Principal | None, document_id: str) -> bytes:
-    """The document as PDF, with the entity's name, client number and language
-    from the account projection (blank when not known yet)."""
+    """The document as PDF, with the entity's name, client number (its web
+    identifier) and language from the account projection (blank when not known
+    yet), and the portal's address."""
     doc = (await get_document(deps, principal, document_id)).document
     async with deps.db.transaction() as s:
         account = await deps.repo.accounts.get(s, doc.entity_id)
@@ -186,7 +187,9 @@ async def document_pdf(deps: Deps, principal: Principal | None, document_id: str
         payment_status=doc.payment_status,
     )
     language = (account.language if account else "") or DEFAULT_LANGUAGE
-    return render_document(doc, party, operator_name=deps.operator_name, language=language)
+    return render_document(
+        doc, party, operator_name=deps.operator_name, language=language, portal_url=deps.web_url
+    )
 
 
 async def balance(deps: Deps, principal: Principal | None) -> tuple[int, list[DocumentView]]:

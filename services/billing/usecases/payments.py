@@ -17,6 +17,7 @@ from portal_runtime.outbox import add_event
 from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.billing import events
+from services.billing.domain.accounts import check_online_payment
 from services.billing.domain.documents import Document
 from services.billing.domain.payments import (
     CARD,
@@ -115,6 +116,7 @@ async def pay_document(deps: Deps, principal: Principal | None, document_id: str
         doc = await deps.repo.documents.get(s, document_id, entity_id) if document_id else None
         if doc is None:
             raise document_not_found()
+        check_online_payment(await deps.repo.accounts.get(s, entity_id))
         payment = await add_payment(
             deps,
             s,
@@ -132,6 +134,7 @@ async def pay_balance(
     """All the balance (None) or part of it, oldest invoices first."""
     entity_id = customer_entity(principal)
     async with deps.db.transaction() as s:
+        check_online_payment(await deps.repo.accounts.get(s, entity_id))
         docs = [v.document for v in await deps.repo.documents.unpaid(s, entity_id)]
         allocations = allocate_balance(docs, amount_cents, currency)
         payment = await add_payment(

@@ -22,7 +22,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -48,7 +48,7 @@ _FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 # C0 and C1 control characters (NUL, ESC, tab, CR, LF...) and the Unicode line
 # breaks: every column holds one line of text, and PostgreSQL refuses NUL.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 CONTROL_CHARACTERS = "must not contain control characters"
 
 
@@ -114,11 +114,11 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def detect_separator(header_line: str) -> str:
+def detect_separator(header_line: str, aliases: Collection[str] = _BY_ALIAS.keys()) -> str:
     """The separator whose split maps the most expected header names (``;`` on a tie)."""
 
     def known(separator: str) -> int:
-        return sum(normalise_header(cell) in _BY_ALIAS for cell in header_line.split(separator))
+        return sum(normalise_header(cell) in aliases for cell in header_line.split(separator))
 
     return max(SEPARATORS, key=known)  # max keeps the first on a tie
 
@@ -127,7 +127,7 @@ def _file_error(description: str, reason: str, field: str = "file") -> InvalidAr
     return InvalidArgument.for_field(field, description, reason=reason)
 
 
-def _width(row: list[str]) -> int:
+def filled_width(row: list[str]) -> int:
     """The row's cells up to its last non-blank one."""
     width = len(row)
     while width and not row[width - 1].strip():
@@ -135,16 +135,25 @@ def _width(row: list[str]) -> int:
     return width
 
 
-def _map_header(cells: list[str], violations: Violations) -> dict[str, int]:
+def map_header(
+    cells: list[str], violations: Violations, by_alias: Mapping[str, str]
+) -> dict[str, int]:
+    """Where each known column is (by its JSON name); unknown and repeated
+    columns are header problems."""
     positions: dict[str, int] = {}
-    for index, cell in enumerate(cells[: _width(cells)]):
-        name = _BY_ALIAS.get(normalise_header(cell))
+    for index, cell in enumerate(cells[: filled_width(cells)]):
+        name = by_alias.get(normalise_header(cell))
         if name is None:
             violations.add("line 1: header", f"unknown column {cell.strip()!r}")
         elif name in positions:
             violations.add("line 1: header", f"column {cell.strip()!r} appears twice")
         else:
             positions[name] = index
+    return positions
+
+
+def _map_header(cells: list[str], violations: Violations) -> dict[str, int]:
+    positions = map_header(cells, violations, _BY_ALIAS)
     for name in NAMES:
         if name not in positions:
             violations.add("line 1: header", f"column {LABELS[name]!r} is missing")
@@ -201,7 +210,7 @@ def parse_order_file(
     first_line = text.split("\n", 1)[0].rstrip("\r")
     separator = detect_separator(first_line)
     violations = Violations()
-    rows = _rows(text, separator, violations)
+    rows = read_rows(text, separator, violations)
     _, header = next(rows)
     positions = _map_header(header, violations)
     if violations:
@@ -235,10 +244,12 @@ def file_problems(
     return []
 
 
-def _rows(text: str, separator: str, violations: Violations) -> Iterator[tuple[int, list[str]]]:
+def read_rows(
+    text: str, separator: str, violations: Violations, reason: str = "ORDER_FILE_INVALID"
+) -> Iterator[tuple[int, list[str]]]:
     """(line number where the row starts, cells). A row the csv module cannot
     read (a field over its 128 KiB limit...) ends the file with that line named,
-    after the problems found so far."""
+    after the problems found so far (InvalidArgument `reason`)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
     start = 1
     while True:
@@ -250,7 +261,7 @@ def _rows(text: str, separator: str, violations: Violations) -> Iterator[tuple[i
             violations.add(
                 f"line {start}", f"cannot be read as CSV ({exc}); nothing after it was read"
             )
-            violations.raise_if_any("ORDER_FILE_INVALID")
+            violations.raise_if_any(reason)
         yield start, row
         start = reader.line_num + 1
 
@@ -261,7 +272,7 @@ def count_order_lines(data: bytes) -> int:
     an unreadable file)."""
     text, _ = decode(data)
     separator = detect_separator(text.split("\n", 1)[0].rstrip("\r"))
-    rows = _rows(text, separator, Violations())
+    rows = read_rows(text, separator, Violations())
     return max(sum(1 for _, row in rows if any(cell.strip() for cell in row)) - 1, 0)
 
 
@@ -290,7 +301,7 @@ class _LineChecker:
         self.lines: list[FileLine] = []
 
     def check(self, n: int, row: list[str]) -> None:
-        width = _width(row) if len(row) > self.width else len(row)
+        width = filled_width(row) if len(row) > self.width else len(row)
         if width != self.width:
             self.violations.add(f"line {n}: columns", self._width_problem(width))
             return
@@ -299,7 +310,7 @@ class _LineChecker:
         problems: dict[str, str] = {}
         add = problems.setdefault
         for name, cell in zip(NAMES, cells, strict=True):
-            if _CONTROL.search(cell):
+            if CONTROL.search(cell):
                 add(name, CONTROL_CHARACTERS)
         number, last, first, raw_email, raw_birth, raw_code, raw_new, raw_amount = cells
         problem = employee_number_problem(number)

@@ -1,11 +1,14 @@
 """Amounts loaded on an entity's cards, per month of the load record and per
-beneficiary (named as the order lines name them)."""
+beneficiary (named as the order lines name them), next to what the cards spent
+(operators' usage imports, by month: `card_usage`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from .card_usage import CardUsage
 
 
 @dataclass(frozen=True)
@@ -23,10 +26,14 @@ class LoadedLine:
 class LoadTotals:
     amount_cents: int = 0
     loads: int = 0
+    spent_cents: int | None = None  # None: no usage imported (not "spent nothing")
 
     def add(self, cents: int) -> None:
         self.amount_cents += cents
         self.loads += 1
+
+    def add_spent(self, cents: int) -> None:
+        self.spent_cents = (self.spent_cents or 0) + cents
 
 
 @dataclass
@@ -41,14 +48,31 @@ class LoadStatistics:
     beneficiaries: dict[str, BeneficiaryLoads] = field(default_factory=dict)  # by id
 
 
-def summarise(lines: Iterable[LoadedLine]) -> LoadStatistics:
+def usage_months(start: datetime | None, end: datetime | None) -> tuple[str | None, str | None]:
+    """The months (``YYYY-MM``, inclusive; None: open) a [start, end) range of
+    load records touches: usage is known by whole months."""
+    first = start.strftime("%Y-%m") if start else None
+    last = (end - timedelta(microseconds=1)).strftime("%Y-%m") if end else None
+    return first, last
+
+
+def summarise(lines: Iterable[LoadedLine], usage: Iterable[CardUsage] = ()) -> LoadStatistics:
     stats = LoadStatistics()
     for line in lines:
         month = line.loaded_at.strftime("%Y-%m")
         stats.months.setdefault(month, LoadTotals()).add(line.load_amount_cents)
-        person = stats.beneficiaries.setdefault(
-            line.beneficiary_id,
-            BeneficiaryLoads(employee_number=line.employee_number, name=line.beneficiary_name),
+        _person(stats, line.beneficiary_id, line.employee_number, line.beneficiary_name).add(
+            line.load_amount_cents
         )
-        person.add(line.load_amount_cents)
+    for figure in usage:
+        stats.months.setdefault(figure.month, LoadTotals()).add_spent(figure.spent_cents)
+        _person(
+            stats, figure.beneficiary_id, figure.employee_number, figure.beneficiary_name
+        ).add_spent(figure.spent_cents)
     return stats
+
+
+def _person(stats: LoadStatistics, beneficiary_id: str, number: str, name: str) -> BeneficiaryLoads:
+    return stats.beneficiaries.setdefault(
+        beneficiary_id, BeneficiaryLoads(employee_number=number, name=name)
+    )

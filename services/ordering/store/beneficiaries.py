@@ -17,6 +17,7 @@ from services.ordering.store.tables import beneficiaries, order_lines, orders
 from services.ordering.store.tracking import remember_row, save_row
 
 b = beneficiaries.c
+_IDS_PER_QUERY = 5_000
 
 
 def _live(entity_id: str):
@@ -106,6 +107,23 @@ class BeneficiariesRepository:
         if not ids:
             return {}
         return {ref.id: ref for ref in await _refs(s, _live(entity_id), b.id.in_(list(ids)))}
+
+    async def owned_refs(
+        self, s: AsyncSession, ids: Sequence[str]
+    ) -> dict[str, tuple[str, BeneficiaryRef]]:
+        """Any entity's beneficiaries by id, deleted ones too, with their entity
+        (for operators: an id names its entity). Asked in chunks: a file names
+        up to 100,000 and a statement takes fewer parameters."""
+        found: dict[str, tuple[str, BeneficiaryRef]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            query = select(b.entity_id, b.id, b.employee_number, b.first_name, b.last_name).where(
+                b.id.in_(ids[start : start + _IDS_PER_QUERY])
+            )
+            for entity_id, beneficiary_id, number, first, last in await s.execute(query):
+                ref = BeneficiaryRef(beneficiary_id, number, full_name(first, last))
+                found[beneficiary_id] = (entity_id, ref)
+        return found
 
     async def refs_by_number(self, s: AsyncSession, entity_id: str) -> dict[str, BeneficiaryRef]:
         """Every live beneficiary of the entity by employee number (one query)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.ordering.store.accounts import AccountsRepository
 from services.ordering.store.beneficiaries import BeneficiariesRepository
+from services.ordering.store.card_usage import CardUsageRepository
 from services.ordering.store.delivery_points import DeliveryPointsRepository
 from services.ordering.store.imports import ImportsRepository
 from services.ordering.store.orders import OrdersRepository
@@ -17,3 +18,4 @@ class Repository:
         self.orders = OrdersRepository()
         self.imports = ImportsRepository()
         self.accounts = AccountsRepository()
+        self.card_usage = CardUsageRepository()

@@ -182,6 +182,20 @@ account_languages = Table(
     timestamp_column("updated_at", nullable=False),
 )
 
+# What each beneficiary's card spent per month (operators' usage imports): an
+# import of a month replaces the account's rows of that month.
+card_usage = Table(
+    "card_usage",
+    metadata,
+    Column("entity_id", ID_TYPE, primary_key=True),
+    Column("month", String(7), primary_key=True),  # YYYY-MM
+    Column("beneficiary_id", ID_TYPE, primary_key=True),
+    Column("employee_number", String(32), nullable=False),
+    Column("beneficiary_name", String(201), nullable=False),
+    Column("spent_cents", BigInteger, nullable=False),
+    timestamp_column("imported_at", nullable=False),
+)
+
 # One row per year: the last order number given (CMD-<year>-<sequence>).
 order_counters = Table(
     "order_counters",

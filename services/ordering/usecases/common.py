@@ -8,8 +8,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from portal_runtime.auth import authenticated
 from portal_runtime.clock import utcnow
 from portal_runtime.db import Database
+from portal_runtime.errors import PermissionDenied
+from portal_runtime.tokens import Principal
 from services.ordering.domain.orders import (
     DEFAULT_CARD_FEE_CENTS,
     DEFAULT_CARD_FEE_VAT_BP,
@@ -49,3 +52,9 @@ def given_over(current: Input, given: Input) -> Input:
     """`current` with the fields `given` fills (not blank): an update leaves the
     other fields as they are. Both are dataclasses of strings."""
     return replace(current, **{k: v for k, v in asdict(given).items() if v.strip()})
+
+
+def require_operator(principal: Principal | None) -> None:
+    """Operators only (the interceptor checks it too, from the method's policy)."""
+    if not authenticated(principal).operator:
+        raise PermissionDenied("OPERATOR_ONLY", "this method is for operators")

@@ -5,24 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from portal_runtime.auth import authenticated
-from portal_runtime.errors import InvalidArgument, PermissionDenied
+from portal_runtime.errors import InvalidArgument
 from portal_runtime.outbox import add_event
 from portal_runtime.tokens import Principal
 from services.ordering import events
 from services.ordering.domain.orders import LoadOutcome, Order
 from services.ordering.domain.shipping import check_shipping, check_stage
-from services.ordering.usecases.common import Deps
+from services.ordering.usecases.common import Deps, require_operator
 from services.ordering.usecases.orders import load_order
 
 
-def _operator(principal: Principal | None) -> None:
-    if not authenticated(principal).operator:
-        raise PermissionDenied("OPERATOR_ONLY", "this method is for operators")
-
-
 async def start_production(deps: Deps, principal: Principal | None, order_id: str) -> Order:
-    _operator(principal)
+    require_operator(principal)
     async with deps.db.transaction() as s:
         order = await load_order(deps, s, order_id, None)
         order.start_production(deps.clock())
@@ -33,7 +27,7 @@ async def start_production(deps: Deps, principal: Principal | None, order_id: st
 async def ship_order(
     deps: Deps, principal: Principal | None, order_id: str, carrier: str, tracking_url: str
 ) -> Order:
-    _operator(principal)
+    require_operator(principal)
     carrier, url = check_shipping(carrier, tracking_url)
     async with deps.db.transaction() as s:
         order = await load_order(deps, s, order_id, None)
@@ -46,7 +40,7 @@ async def ship_order(
 async def add_delivery_stage(
     deps: Deps, principal: Principal | None, order_id: str, label: str, location: str
 ) -> Order:
-    _operator(principal)
+    require_operator(principal)
     label, location = check_stage(label, location)
     async with deps.db.transaction() as s:
         order = await load_order(deps, s, order_id, None)
@@ -56,7 +50,7 @@ async def add_delivery_stage(
 
 
 async def deliver_order(deps: Deps, principal: Principal | None, order_id: str) -> Order:
-    _operator(principal)
+    require_operator(principal)
     async with deps.db.transaction() as s:
         order = await load_order(deps, s, order_id, None)
         fact = order.deliver(deps.clock())
@@ -70,7 +64,7 @@ async def record_loads(
 ) -> Order:
     """Each outcome sets its line LOADED or FAILED (domain rules); a loaded new
     card gives the beneficiary `has_card`. Publishes CardsLoaded."""
-    _operator(principal)
+    require_operator(principal)
     if not outcomes:
         raise InvalidArgument.for_field("outcomes", "is required", reason="REQUIRED_FIELD")
     async with deps.db.transaction() as s:

@@ -6,32 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import create_engine, text
-
-from portal_runtime.db import Database
-from portal_runtime.migrations import alembic_config
-from services.billing.__main__ import MIGRATIONS
 from services.billing.domain.direct_debits import collecting_mandates
 from services.billing.store import Repository
 
+from .helpers import upgraded_database
+
 
 async def test_an_existing_database_upgrades(tmp_path: Path) -> None:
-    path = tmp_path / "billing.db"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(MIGRATIONS, connection), "0003")
-        connection.execute(
-            text(
-                "INSERT INTO mandates (id, entity_id, reference, holder, iban_masked, bic, "
-                "status, created_at) VALUES ('m-old', 'ent-1', 'PTL-ENT1-000001', 'ACME', "
-                "'FR76 **** **** **** **** ***0 189', '', 'ACTIVE', '2026-01-05 10:00:00')"
-            )
-        )
-    engine.dispose()
-
-    db = Database(f"sqlite:///{path}")
-    await db.migrate(MIGRATIONS)  # what billing does at start-up
+    db = await upgraded_database(
+        tmp_path / "billing.db",
+        "0003",
+        "INSERT INTO mandates (id, entity_id, reference, holder, iban_masked, bic, "
+        "status, created_at) VALUES ('m-old', 'ent-1', 'PTL-ENT1-000001', 'ACME', "
+        "'FR76 **** **** **** **** ***0 189', '', 'ACTIVE', '2026-01-05 10:00:00')",
+    )
     try:
         repo = Repository()
         async with db.transaction() as s:

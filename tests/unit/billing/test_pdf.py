@@ -70,3 +70,16 @@ def test_helpers() -> None:
     assert money(123_456_78, "fr") == "123 456,78 EUR"
     assert money(-5, "en") == "-0.05 EUR"
     assert rate(550, "fr") == "5,5 %" and rate(2000, "en") == "20 %" and rate(210, "en") == "2.1 %"
+
+
+def test_where_to_log_in_top_left() -> None:
+    doc = invoice("FAC-2026-000125", lines=LINES)
+    text = _text(render_document(doc, PARTY, operator_name="Portail", language="en",
+                                 portal_url="https://portail.example"))  # fmt: skip
+    assert text.splitlines()[1:3] == [
+        "Your customer portal: https://portail.example",
+        "Your web identifier: CL-000042",
+    ]
+    unknown = PdfParty("", "")  # billing has not heard of the account yet
+    text = _text(render_document(doc, unknown, operator_name="Portail"))
+    assert "identifiant web" not in text and "espace client" not in text
