@@ -26,13 +26,13 @@ run: protos
 	$(PY) -m deploy.local.run
 
 test: protos lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-unit: protos
 	$(PY) -m pytest tests/unit
 
 test-integration: protos
-	$(PY) -m pytest tests/integration tests/e2e
+	$(PY) -m pytest -n 2 --dist loadgroup tests/integration tests/e2e
 
 bench: protos
 	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,mean,median,max,rounds

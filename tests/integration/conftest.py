@@ -56,3 +56,14 @@ def api(suite: Suite) -> Iterator[Api]:
     client = Api(suite.gateway_url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
     yield client
     client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers), the tests of one suite run
+    on one worker, so each database kind starts its suite once and the two suites
+    run side by side; `make run`'s end-to-end tests keep to themselves too."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kind = callspec.params.get("suite") if callspec is not None else None
+        if kind is not None:
+            item.add_marker(pytest.mark.xdist_group(name=f"suite-{kind}"))
