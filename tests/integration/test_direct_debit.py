@@ -17,6 +17,7 @@ import sepaxml
 import xmlschema
 
 from deploy.local.suite import Suite
+from portal_runtime.money import format_amount
 from tests.support.api import Api, bearer, error_reason, field_violations
 from tests.support.orders import invoice_of, order_status, submitted_order, wait_for
 
@@ -39,10 +40,6 @@ def customer(api: Api) -> dict:
 
 def _day(days: int) -> str:
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _mandate(api: Api, token: str) -> dict:
@@ -140,7 +137,7 @@ def test_an_unpaid_order_is_debited_settled_and_returned(
         raise AssertionError("the debit is not in the file")
     assert info.findtext("p:PmtTpInf/p:SeqTp", namespaces=NS) == "FRST"
     assert info.findtext("p:ReqdColltnDt", namespaces=NS) == batch["collectionDate"]
-    assert tx.findtext("p:InstdAmt", namespaces=NS) == _euros(total)
+    assert tx.findtext("p:InstdAmt", namespaces=NS) == format_amount(total, ".")
     assert tx.findtext("p:DrctDbtTx/p:MndtRltdInf/p:MndtId", namespaces=NS) == mandate["reference"]
     assert tx.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=NS) == IBAN
 
