@@ -17,10 +17,11 @@ from portal_runtime.server import ServiceApp, main
 from portal_runtime.tokens import TokenIssuer, generate_keypair
 from services.identity.api import IdentityAdminApi, IdentityApi
 from services.identity.common_passwords import CommonPasswords
+from services.identity.domain.accounts import UnlockRule, parse_unlock_rule
 from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import PasswordPolicy
 from services.identity.domain.refresh import DEFAULT_ACCESS_TTL_SECONDS
-from services.identity.handlers import order_paid_handler
+from services.identity.handlers import order_paid_handler, order_submitted_handler
 from services.identity.passwords import PasswordHasher
 from services.identity.phones import normalise_phone
 from services.identity.sessions import SessionIssuer
@@ -31,6 +32,7 @@ from services.identity.usecases.operators import ensure_bootstrap_operator
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_WEB_URL = "http://127.0.0.1:8080"
 SERVICE_NAME = "portal.identity.v1.IdentityService"
 ADMIN_SERVICE_NAME = "portal.identity.v1.IdentityAdminService"
 
@@ -71,6 +73,11 @@ def build_deps(
         normalise_phone=normalise_phone,
         clock=clock,
         link_lifetimes=link_lifetimes(settings),
+        default_unlock_rule=parse_unlock_rule(
+            settings.get("IDENTITY_DEFAULT_UNLOCK_RULE", UnlockRule.FIRST_ORDER.value),
+            "PORTAL_IDENTITY_DEFAULT_UNLOCK_RULE",
+        ),
+        web_url=settings.get("WEB_URL", DEFAULT_WEB_URL),
     )
 
 
@@ -108,7 +115,12 @@ def bootstrap(
         identity_pb2_grpc.add_IdentityOperationsServiceServicer_to_server,
         "portal.identity.v1.IdentityOperationsService",
     )
-    app.subscribe({ordering_events.OrderPaid: order_paid_handler(deps)})
+    app.subscribe(
+        {
+            ordering_events.OrderSubmitted: order_submitted_handler(deps),
+            ordering_events.OrderPaid: order_paid_handler(deps),
+        }
+    )
 
     async def create_bootstrap_operator() -> None:
         await ensure_bootstrap_operator(

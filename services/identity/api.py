@@ -7,16 +7,32 @@ which the runtime maps to gRPC statuses.
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from google.api import httpbody_pb2
 from google.protobuf import empty_pb2
 
 from portal.identity.v1 import identity_pb2 as pb
 from portal.identity.v1 import identity_pb2_grpc
 from portal_runtime.auth import current_principal, request_metadata
 from services.identity import convert
-from services.identity.usecases import accounts, delegation, links, sessions
+from services.identity.usecases import accounts, contracts, delegation, letters, links, sessions
 from services.identity.usecases.common import Deps
 
 EMPTY = empty_pb2.Empty()
+PDF_TYPE = "application/pdf"
+
+
+def _invitation(
+    request: pb.InviteUserRequest | pb.CreateCustomerUserRequest,
+) -> delegation.Invitation:
+    return delegation.Invitation(
+        request.email,
+        request.first_name,
+        request.last_name,
+        request.profile_id,
+        request.language,
+    )
 
 
 class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
@@ -50,7 +66,9 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
             new_password=request.new_password,
             primary_email=request.primary_email,
             secondary_email=request.secondary_email,
-            paperless_consent=request.paperless_consent,
+            paperless_consent=(
+                request.paperless_consent if request.HasField("paperless_consent") else None
+            ),
         )
         return convert.session(tokens)
 
@@ -67,6 +85,12 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
 
     async def ConfirmPasswordReset(self, request: pb.ConfirmPasswordResetRequest, context):
         await links.confirm_password_reset(self.deps, request.token, request.new_password)
+        return EMPTY
+
+    async def RequestIdentifierReminder(
+        self, request: pb.RequestIdentifierReminderRequest, context
+    ):
+        await links.request_identifier_reminder(self.deps, request.email)
         return EMPTY
 
     async def RefreshToken(self, request: pb.RefreshTokenRequest, context):
@@ -92,13 +116,28 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
 
     # ---- account -------------------------------------------------------------------
     async def GetAccount(self, request: pb.GetAccountRequest, context):
-        return convert.account(await accounts.get_account(self.deps, current_principal()))
+        data = await accounts.get_account(self.deps, current_principal())
+        return convert.account(data, customer=True)
 
     async def UpdateAccountContacts(self, request: pb.UpdateAccountContactsRequest, context):
         data = await accounts.update_contacts(
             self.deps, current_principal(), convert.contacts_given(request)
         )
-        return convert.account(data)
+        return convert.account(data, customer=True)
+
+    async def UpdatePaperlessConsent(self, request: pb.UpdatePaperlessConsentRequest, context):
+        data = await accounts.update_paperless_consent(
+            self.deps, current_principal(), request.paperless_consent
+        )
+        return convert.account(data, customer=True)
+
+    async def ListContracts(self, request: pb.ListContractsRequest, context):
+        found, token = await contracts.list_contracts(
+            self.deps, current_principal(), request.page_size, request.page_token
+        )
+        return pb.ListContractsResponse(
+            contracts=[convert.contract(c) for c in found], next_page_token=token
+        )
 
     # ---- users -----------------------------------------------------------------------
     async def ListUsers(self, request: pb.ListUsersRequest, context):
@@ -108,14 +147,7 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
         return pb.ListUsersResponse(users=[convert.user(m) for m in members], next_page_token=token)
 
     async def InviteUser(self, request: pb.InviteUserRequest, context):
-        invitation = delegation.Invitation(
-            request.email,
-            request.first_name,
-            request.last_name,
-            request.profile_id,
-            request.language,
-        )
-        member = await delegation.invite_user(self.deps, current_principal(), invitation)
+        member = await delegation.invite_user(self.deps, current_principal(), _invitation(request))
         return convert.user(member)
 
     async def UpdateUser(self, request: pb.UpdateUserRequest, context):
@@ -168,6 +200,8 @@ class IdentityAdminApi(identity_pb2_grpc.IdentityAdminServiceServicer):
             manager_first_name=request.manager.first_name,
             manager_last_name=request.manager.last_name,
             language=request.language,
+            unlock_rule=convert.unlock_rule_given(request.unlock_rule),
+            paperless_consent_required=request.paperless_consent_required,
         )
         return convert.account(await accounts.create_account(self.deps, current_principal(), new))
 
@@ -183,21 +217,56 @@ class IdentityAdminApi(identity_pb2_grpc.IdentityAdminServiceServicer):
         data = await accounts.admin_get_account(self.deps, current_principal(), request.id)
         return convert.account(data)
 
+    async def UpdateAccountSettings(self, request: pb.UpdateAccountSettingsRequest, context):
+        required = (
+            request.paperless_consent_required
+            if request.HasField("paperless_consent_required")
+            else None
+        )
+        data = await accounts.update_settings(
+            self.deps,
+            current_principal(),
+            request.id,
+            unlock_rule=convert.unlock_rule_given(request.unlock_rule),
+            paperless_consent_required=required,
+        )
+        return convert.account(data)
+
+    async def AddContract(self, request: pb.AddContractRequest, context):
+        started = (
+            request.started_at.ToDatetime(tzinfo=UTC) if request.HasField("started_at") else None
+        )
+        added = await contracts.add_contract(
+            self.deps, current_principal(), request.id, request.number, request.label, started
+        )
+        return convert.contract(added)
+
+    async def EndContract(self, request: pb.EndContractRequest, context):
+        ended = await contracts.end_contract(
+            self.deps, current_principal(), request.id, request.number
+        )
+        return convert.contract(ended)
+
     async def UnlockDelegation(self, request: pb.UnlockDelegationRequest, context):
         data = await accounts.operator_unlock_delegation(self.deps, current_principal(), request.id)
         return convert.account(data)
 
     async def CreateCustomerUser(self, request: pb.CreateCustomerUserRequest, context):
-        invitation = delegation.Invitation(
-            request.email,
-            request.first_name,
-            request.last_name,
-            request.profile_id,
-            request.language,
-        )
         member, temporary = await delegation.admin_create_user(
-            self.deps, current_principal(), request.entity_id, invitation
+            self.deps, current_principal(), request.entity_id, _invitation(request)
         )
         return pb.CreateCustomerUserResponse(
             user=convert.user(member), temporary_password=temporary
         )
+
+    async def InviteCustomerUser(self, request: pb.InviteCustomerUserRequest, context):
+        member = await delegation.admin_invite_user(
+            self.deps, current_principal(), request.entity_id, _invitation(request)
+        )
+        return convert.user(member)
+
+    async def PrintWelcomeLetter(self, request: pb.PrintWelcomeLetterRequest, context):
+        data = await letters.print_welcome_letter(
+            self.deps, current_principal(), request.id, request.entity_id
+        )
+        return httpbody_pb2.HttpBody(content_type=PDF_TYPE, data=data)

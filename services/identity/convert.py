@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from portal.identity.v1 import identity_pb2 as pb
 from portal_runtime.protos import to_timestamp
-from services.identity.domain.accounts import CONTACT_KINDS, Account, Contact, Entity
+from services.identity.domain.accounts import CONTACT_KINDS, Account, Contact, Entity, UnlockRule
+from services.identity.domain.contracts import Contract, ContractStatus
 from services.identity.domain.profiles import Profile
 from services.identity.sessions import SessionTokens
 from services.identity.usecases.accounts import MeData, MemberData
@@ -14,6 +15,20 @@ _STATUS = {
     "ACTIVE": pb.USER_STATUS_ACTIVE,
     "DISABLED": pb.USER_STATUS_DISABLED,
 }
+
+_UNLOCK_RULES = {
+    UnlockRule.FIRST_ORDER: pb.UNLOCK_RULE_FIRST_ORDER,
+    UnlockRule.UNLOCKED: pb.UNLOCK_RULE_UNLOCKED,
+}
+_CONTRACT_STATUS = {
+    ContractStatus.ACTIVE: pb.CONTRACT_STATUS_ACTIVE,
+    ContractStatus.ENDED: pb.CONTRACT_STATUS_ENDED,
+}
+
+
+def unlock_rule_given(value: int) -> UnlockRule | None:
+    """The rule a request names; None when unspecified."""
+    return next((rule for rule, number in _UNLOCK_RULES.items() if number == value), None)
 
 
 def session(tokens: SessionTokens) -> pb.Session:
@@ -42,21 +57,34 @@ def contacts_given(request: pb.UpdateAccountContactsRequest) -> dict[str, Contac
     }
 
 
-def account(data: Account) -> pb.Account:
+def contract(c: Contract) -> pb.Contract:
+    return pb.Contract(
+        number=c.number,
+        label=c.label,
+        started_at=to_timestamp(c.started_at),
+        ended_at=to_timestamp(c.ended_at),
+        status=_CONTRACT_STATUS[c.status],
+    )
+
+
+def account(data: Account, *, customer: bool = False) -> pb.Account:
+    """Customers see no contracts while a paperless consent the operator
+    requires is missing; operators see everything."""
     e = data.entity
+    shown = data.visible_contracts() if customer else data.contracts
     return pb.Account(
         id=e.id,
         name=e.name,
         client_number=e.client_number,
-        contracts=[
-            pb.Contract(number=c.number, label=c.label, started_at=to_timestamp(c.started_at))
-            for c in data.contracts
-        ],
+        contracts=[contract(c) for c in shown],
         contacts=pb.Contacts(**{kind: contact_pb(e.contact(kind)) for kind in CONTACT_KINDS}),
         paperless_consent=e.paperless_consent,
         delegation_unlocked=e.delegation_unlocked,
         created_at=to_timestamp(e.created_at),
         language=e.language,
+        unlock_rule=_UNLOCK_RULES[e.unlock_rule],
+        paperless_consent_required=e.paperless_consent_required,
+        manager_user_id=e.manager_user_id or "",
     )
 
 

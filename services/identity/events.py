@@ -7,8 +7,10 @@ from portal.identity.v1 import events_pb2
 from portal_runtime.outbox import new_event
 from portal_runtime.protos import to_timestamp
 from services.identity.domain.accounts import AccountCreated, AccountUpdated, DelegationUnlocked
+from services.identity.domain.identifiers import IdentifierReminderRequested
 from services.identity.domain.links import (
     ActivationRequested,
+    FirstConnectionLinkIssued,
     LinkRequested,
     MagicLinkRequested,
     PasswordResetRequested,
@@ -58,6 +60,8 @@ def account_updated(fact: AccountUpdated) -> events_pb2.AccountUpdated:
         billing=_recipient(fact.billing),
         delivery=_recipient(fact.delivery),
         contract_numbers=list(fact.contract_numbers),
+        paperless_consent_required=fact.paperless_consent_required,
+        secondary=_recipient(fact.secondary),
     )
 
 
@@ -67,7 +71,34 @@ def delegation_unlocked(fact: DelegationUnlocked) -> events_pb2.DelegationUnlock
 
 def activation_requested(fact: ActivationRequested) -> events_pb2.ActivationRequested:
     return new_event(
-        events_pb2.ActivationRequested, **_link_fields(fact), client_number=fact.client_number
+        events_pb2.ActivationRequested,
+        **_link_fields(fact),
+        client_number=fact.client_number,
+        contract_number=fact.contract_number,
+        account_opened=fact.account_opened,
+        entity_name=fact.entity_name,
+    )
+
+
+def first_connection_link_issued(
+    fact: FirstConnectionLinkIssued,
+) -> events_pb2.FirstConnectionLinkIssued:
+    return new_event(
+        events_pb2.FirstConnectionLinkIssued, **_link_fields(fact), entity_name=fact.entity_name
+    )
+
+
+def identifier_reminder_requested(
+    fact: IdentifierReminderRequested,
+) -> events_pb2.IdentifierReminderRequested:
+    return new_event(
+        events_pb2.IdentifierReminderRequested,
+        user_id=fact.user_id,
+        recipient=_recipient(fact.recipient),
+        accounts=[
+            events_pb2.AccountLogin(client_number=a.client_number, name=a.name)
+            for a in fact.accounts
+        ],
     )
 
 

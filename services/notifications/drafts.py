@@ -14,7 +14,7 @@ from portal.ordering.v1 import events_pb2 as ordering_events
 from portal_runtime.money import format_euros
 from services.notifications.domain.contacts import Contact, EntityContacts
 from services.notifications.domain.links import LinkBuilder, link_validity
-from services.notifications.domain.messages import Template
+from services.notifications.domain.messages import Template, normalise_email
 from services.notifications.domain.wording import (
     describe_claim_reason,
     describe_claim_status,
@@ -47,6 +47,8 @@ def _draft(
 
 AccountEvent = (
     identity_events.ActivationRequested
+    | identity_events.FirstConnectionLinkIssued
+    | identity_events.IdentifierReminderRequested
     | identity_events.MagicLinkRequested
     | identity_events.PasswordResetRequested
     | identity_events.UserInvited
@@ -60,42 +62,64 @@ def _to_person(event: AccountEvent, template: Template, link: str, **context: An
     return _draft(event, template, to, event.recipient.language, [link], values)
 
 
-def _validity(event: Any, template: Template) -> str:
+def _one_time_link(event: AccountEvent, template: Template, link: str, **context: Any) -> Draft:
+    """A one-time link's e-mail, saying how long the link stays valid."""
     duration = link_validity(template, when(event), when(event, "expires_at"))
-    return describe_validity(duration, event.recipient.language)
+    validity = describe_validity(duration, event.recipient.language)
+    return _to_person(event, template, link, validity=validity, **context)
 
 
 def activation(event: identity_events.ActivationRequested, links: LinkBuilder) -> Draft:
-    link = links.activation(event.token)
-    validity = _validity(event, Template.ACTIVATION)
+    """The account's opening sends ACCOUNT_OPENED, a request again ACTIVATION:
+    both say the client and contract numbers the activation form asks for."""
+    template = Template.ACCOUNT_OPENED if event.account_opened else Template.ACTIVATION
+    return _one_time_link(
+        event,
+        template,
+        links.activation(event.token),
+        client_number=event.client_number,
+        contract_number=event.contract_number,
+        entity_name=event.entity_name,
+    )
+
+
+def first_connection(event: identity_events.FirstConnectionLinkIssued, links: LinkBuilder) -> Draft:
+    """The operator's invitation: a link that connects at once, valid 30 days;
+    a password is chosen right after."""
+    link = links.magic_link(event.token)
+    return _one_time_link(event, Template.FIRST_CONNECTION, link, entity_name=event.entity_name)
+
+
+def identifier_reminder(
+    event: identity_events.IdentifierReminderRequested, links: LinkBuilder
+) -> Draft | None:
+    """The login identifiers of the address; None when it is no customer's
+    (identity states those requests too, with no one to tell)."""
+    if not event.recipient.email:
+        return None
+    accounts = [{"client_number": a.client_number, "name": a.name} for a in event.accounts]
+    email = normalise_email(event.recipient.email)
     return _to_person(
-        event, Template.ACTIVATION, link, client_number=event.client_number, validity=validity
+        event, Template.IDENTIFIER_REMINDER, links.login(), email=email, accounts=accounts
     )
 
 
 def magic_link(event: identity_events.MagicLinkRequested, links: LinkBuilder) -> Draft:
-    link = links.magic_link(event.token)
-    return _to_person(
-        event, Template.MAGIC_LINK, link, validity=_validity(event, Template.MAGIC_LINK)
-    )
+    return _one_time_link(event, Template.MAGIC_LINK, links.magic_link(event.token))
 
 
 def password_reset(event: identity_events.PasswordResetRequested, links: LinkBuilder) -> Draft:
-    link = links.password_reset(event.token)
-    validity = _validity(event, Template.PASSWORD_RESET)
-    return _to_person(event, Template.PASSWORD_RESET, link, validity=validity)
+    return _one_time_link(event, Template.PASSWORD_RESET, links.password_reset(event.token))
 
 
 def invitation(event: identity_events.UserInvited, links: LinkBuilder) -> Draft:
-    link = links.invitation(event.token)
-    return _to_person(
+    return _one_time_link(
         event,
         Template.INVITATION,
-        link,
+        links.invitation(event.token),
         entity_name=event.entity_name,
         invited_by=event.invited_by,
         has_token=bool(event.token),
-        validity=_validity(event, Template.INVITATION),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from services.notifications.domain.contacts import Contact, EntityContacts
 from services.notifications.domain.wording import normalise_language
 from services.notifications.usecases.common import Deps
 from services.notifications.usecases.contacts import contacts_of, record_contacts
-from services.notifications.usecases.messages import queue_message
+from services.notifications.usecases.messages import Draft, queue_message
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class NotificationHandlers:
         """What `ServiceApp.subscribe` takes."""
         return {
             events_pb2.ActivationRequested: self.on_activation_requested,
+            events_pb2.FirstConnectionLinkIssued: self.on_first_connection_link_issued,
+            events_pb2.IdentifierReminderRequested: self.on_identifier_reminder_requested,
             events_pb2.MagicLinkRequested: self.on_magic_link_requested,
             events_pb2.PasswordResetRequested: self.on_password_reset_requested,
             events_pb2.UserInvited: self.on_user_invited,
@@ -56,6 +59,18 @@ class NotificationHandlers:
         self, s: AsyncSession, event: events_pb2.ActivationRequested
     ) -> None:
         await queue_message(self.deps, s, drafts.activation(event, self.deps.links))
+
+    async def on_first_connection_link_issued(
+        self, s: AsyncSession, event: events_pb2.FirstConnectionLinkIssued
+    ) -> None:
+        await queue_message(self.deps, s, drafts.first_connection(event, self.deps.links))
+
+    async def on_identifier_reminder_requested(
+        self, s: AsyncSession, event: events_pb2.IdentifierReminderRequested
+    ) -> None:
+        draft = drafts.identifier_reminder(event, self.deps.links)
+        if draft is not None:
+            await queue_message(self.deps, s, draft)
 
     async def on_magic_link_requested(
         self, s: AsyncSession, event: events_pb2.MagicLinkRequested
@@ -90,6 +105,7 @@ class NotificationHandlers:
             billing=_contact(event.billing),
             delivery=_contact(event.delivery),
             updated_at=drafts.when(event) or self.deps.clock(),
+            secondary=_contact(event.secondary),
         )
         if await record_contacts(self.deps, s, snapshot):
             log.info("contacts of %s updated by event %s", event.entity_id, event.event_id)
@@ -123,20 +139,21 @@ class NotificationHandlers:
             )
             return
         draft = drafts.document_available(event, contacts, self.deps.links)
-        await queue_message(self.deps, s, draft)
+        await self._to_billing(s, draft, contacts)
 
     async def on_claim_opened(self, s: AsyncSession, event: billing_events.ClaimOpened) -> None:
         """Two messages from one event: the customer's acknowledgement and the
         operators' notice (distinct templates, so each is stored once)."""
         contacts = await contacts_of(self.deps, s, event.entity_id)
         links = self.deps.links
-        await queue_message(self.deps, s, drafts.claim_opened(event, contacts, links))
+        await self._to_billing(s, drafts.claim_opened(event, contacts, links), contacts)
         support = drafts.claim_opened_support(event, contacts, links, self.deps.support)
         await queue_message(self.deps, s, support)
 
     async def on_claim_answered(self, s: AsyncSession, event: billing_events.ClaimAnswered) -> None:
         contacts = await contacts_of(self.deps, s, event.entity_id)
-        await queue_message(self.deps, s, drafts.claim_answered(event, contacts, self.deps.links))
+        draft = drafts.claim_answered(event, contacts, self.deps.links)
+        await self._to_billing(s, draft, contacts)
 
     async def on_direct_debit_scheduled(
         self, s: AsyncSession, event: billing_events.DirectDebitScheduled
@@ -145,14 +162,21 @@ class NotificationHandlers:
         account's paperless choice."""
         contacts = await contacts_of(self.deps, s, event.entity_id)
         draft = drafts.direct_debit_scheduled(event, contacts, self.deps.links)
-        await queue_message(self.deps, s, draft)
+        await self._to_billing(s, draft, contacts)
 
     async def on_direct_debit_returned(
         self, s: AsyncSession, event: billing_events.DirectDebitReturned
     ) -> None:
         contacts = await contacts_of(self.deps, s, event.entity_id)
         draft = drafts.direct_debit_returned(event, contacts, self.deps.links)
+        await self._to_billing(s, draft, contacts)
+
+    async def _to_billing(self, s: AsyncSession, draft: Draft, contacts: EntityContacts) -> None:
+        """A billing e-mail, and its copy to the holder's secondary address
+        (a message of its own: same event and template, another recipient)."""
         await queue_message(self.deps, s, draft)
+        for copy in contacts.copies_of(draft.to):
+            await queue_message(self.deps, s, replace(draft, to=copy))
 
 
 def _contact(recipient: events_pb2.Recipient) -> Contact:

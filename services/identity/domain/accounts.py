@@ -1,6 +1,7 @@
 """Customer accounts: the entity (the company) and its contracts; client and
-contract numbers, language, contacts, the delegation lock, and the facts their
-changes produce (AccountCreated, AccountUpdated, DelegationUnlocked)."""
+contract numbers, language, contacts, the delegation lock and its unlock rule,
+paperless consent (and whether it is a condition), and the facts their changes
+produce (AccountCreated, AccountUpdated, DelegationUnlocked)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
 
+from .contracts import Contract, ensure_new_number, find_contract
 from .emails import email_problem, normalise_email
 from .users import Recipient, User
 
@@ -27,8 +30,26 @@ MAX_CONTACT_NAME_LENGTH = 200
 CONTACT_KINDS = ("billing", "delivery", "manager")
 
 DELEGATION_LOCKED = "DELEGATION_LOCKED"
-UNLOCKED_BY_FIRST_PAID_ORDER = "FIRST_PAID_ORDER"
+UNLOCKED_BY_FIRST_ORDER = "FIRST_ORDER"
+UNLOCKED_BY_SETTING = "ACCOUNT_SETTING"
 UNLOCKED_BY_OPERATOR = "OPERATOR"
+PAPERLESS_CONSENT_REQUIRED = "PAPERLESS_CONSENT_REQUIRED"
+
+
+class UnlockRule(StrEnum):
+    """What unlocks manager delegation and custom profiles: the account's first
+    order (submitted, paid or not: the meal-card guide), or nothing (customers
+    of other verticals order no cards)."""
+
+    FIRST_ORDER = "FIRST_ORDER"
+    UNLOCKED = "UNLOCKED"
+
+
+def parse_unlock_rule(raw: str, field: str = "unlockRule") -> UnlockRule:
+    try:
+        return UnlockRule(raw.strip().upper())
+    except ValueError:
+        raise InvalidArgument.for_field(field, "must be FIRST_ORDER or UNLOCKED") from None
 
 
 def parse_language(raw: str, field: str = "language") -> str:
@@ -120,15 +141,9 @@ def ensure_delegation_unlocked(unlocked: bool) -> None:
     if not unlocked:
         raise FailedPrecondition(
             DELEGATION_LOCKED,
-            "manager delegation and custom profiles become available after the first paid order",
+            "manager delegation and custom profiles become available after the account's "
+            "first order",
         )
-
-
-@dataclass(frozen=True)
-class Contract:
-    number: str
-    label: str
-    started_at: datetime
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,8 @@ class AccountUpdated:
     billing: Recipient | None
     delivery: Recipient | None
     contract_numbers: tuple[str, ...]
+    paperless_consent_required: bool = False
+    secondary: Recipient | None = None
 
 
 @dataclass
@@ -178,6 +195,10 @@ class Entity:
     manager_user_id: str | None = None
     # {kind: Contact.as_dict()} for the CONTACT_KINDS given so far.
     contacts: dict[str, dict[str, str]] = field(default_factory=dict)
+    unlock_rule: UnlockRule = UnlockRule.FIRST_ORDER
+    # The operator made paperless consent a condition of online payment and of
+    # the contract pages (the parking guide).
+    paperless_consent_required: bool = False
 
     def contact(self, kind: str) -> Contact:
         return Contact.from_dict(self.contacts.get(kind))
@@ -188,6 +209,36 @@ class Entity:
 
     def record_paperless_consent(self, consent: bool) -> None:
         self.paperless_consent = consent
+
+    def require_paperless_consent(self, required: bool) -> None:
+        self.paperless_consent_required = required
+
+    @property
+    def contracts_visible(self) -> bool:
+        return self.paperless_consent or not self.paperless_consent_required
+
+    def ensure_contracts_visible(self) -> None:
+        if not self.contracts_visible:
+            raise FailedPrecondition(
+                PAPERLESS_CONSENT_REQUIRED,
+                "your contracts are shown once you accept to receive your documents by e-mail "
+                "(paperless): accept it on your account page "
+                '(PATCH /v1/account/paperless-consent {"paperlessConsent": true})',
+            )
+
+    def set_unlock_rule(self, rule: UnlockRule, now: datetime) -> DelegationUnlocked | None:
+        """UNLOCKED unlocks at once; an unlocked account stays unlocked whatever
+        the rule becomes."""
+        self.unlock_rule = rule
+        if rule is UnlockRule.UNLOCKED:
+            return self.unlock_delegation(UNLOCKED_BY_SETTING, now)
+        return None
+
+    def unlock_by_order(self, now: datetime) -> DelegationUnlocked | None:
+        """An order of the account was submitted (or paid)."""
+        if self.unlock_rule is not UnlockRule.FIRST_ORDER:
+            return None
+        return self.unlock_delegation(UNLOCKED_BY_FIRST_ORDER, now)
 
     def ensure_delegation_unlocked(self) -> None:
         ensure_delegation_unlocked(self.delegation_unlocked)
@@ -216,13 +267,29 @@ class Account:
     def has_contract(self, number: str) -> bool:
         return any(contract.number == number for contract in self.contracts)
 
+    def add_contract(self, contract: Contract) -> None:
+        ensure_new_number(self.contracts, contract.number)
+        self.contracts.append(contract)
+
+    def end_contract(self, number: str, now: datetime) -> Contract:
+        ended = find_contract(self.contracts, number).ended(now)
+        self.contracts = [ended if c.number == number else c for c in self.contracts]
+        return ended
+
+    def visible_contracts(self) -> list[Contract]:
+        """What the customer's account page lists: nothing while a required
+        paperless consent is missing."""
+        return list(self.contracts) if self.entity.contracts_visible else []
+
     def updated(self, first_manager: User | None) -> AccountUpdated:
         """The account as it now stands. The manager is the manager contact when
-        it has an e-mail, else the account's first manager (`first_manager`)."""
+        it has an e-mail, else the account's first manager (`first_manager`),
+        whose secondary e-mail gets the billing e-mails in copy."""
         entity = self.entity
         manager = entity.contact("manager").recipient(entity.language)
         if manager is None and first_manager is not None:
             manager = first_manager.recipient(entity.language)
+        secondary = first_manager.secondary_recipient(entity.language) if first_manager else None
         return AccountUpdated(
             entity_id=entity.id,
             name=entity.name,
@@ -232,7 +299,9 @@ class Account:
             manager=manager,
             billing=entity.contact("billing").recipient(entity.language),
             delivery=entity.contact("delivery").recipient(entity.language),
-            contract_numbers=tuple(contract.number for contract in self.contracts),
+            contract_numbers=tuple(c.number for c in self.contracts if c.in_force),
+            paperless_consent_required=entity.paperless_consent_required,
+            secondary=secondary,
         )
 
 
@@ -245,8 +314,10 @@ def open_account(
     contract: Contract,
     manager_user_id: str,
     now: datetime,
+    paperless_consent_required: bool = False,
 ) -> tuple[Account, AccountCreated]:
-    """A new account with its first contract and first manager."""
+    """A new account with its first contract and first manager (its unlock
+    rule is set next: `Entity.set_unlock_rule`)."""
     entity = Entity(
         id=entity_id,
         name=name,
@@ -254,6 +325,7 @@ def open_account(
         language=language,
         created_at=now,
         manager_user_id=manager_user_id,
+        paperless_consent_required=paperless_consent_required,
     )
     fact = AccountCreated(entity_id, client_number, name, manager_user_id)
     return Account(entity, [contract]), fact

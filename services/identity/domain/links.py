@@ -1,4 +1,5 @@
-"""One-time links: activation, magic login, password reset, invitation.
+"""One-time links: activation, magic login, password reset, invitation, and
+the operator's first-connection link.
 
 The raw token (256 random bits, URL-safe) exists only in the e-mail; identity
 stores its SHA-256. A token is single use, expires, and issuing a new one of a
@@ -28,6 +29,9 @@ class LinkPurpose(StrEnum):
     MAGIC_LINK = "MAGIC_LINK"
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a secret
     INVITATION = "INVITATION"
+    # Connects a user who has no password yet; they must then set one (the
+    # maintenance guide: "le lien de connexion est valable 30 jours").
+    FIRST_CONNECTION = "FIRST_CONNECTION"
 
 
 LIFETIMES: dict[LinkPurpose, timedelta] = {
@@ -35,6 +39,7 @@ LIFETIMES: dict[LinkPurpose, timedelta] = {
     LinkPurpose.MAGIC_LINK: timedelta(days=30),
     LinkPurpose.PASSWORD_RESET: timedelta(hours=1),
     LinkPurpose.INVITATION: timedelta(days=7),
+    LinkPurpose.FIRST_CONNECTION: timedelta(days=30),
 }
 
 TOKEN_INVALID = "TOKEN_INVALID_OR_EXPIRED"  # noqa: S105 - an error reason
@@ -148,6 +153,11 @@ class LinkRequested:
 @dataclass(frozen=True)
 class ActivationRequested(LinkRequested):
     client_number: str
+    # What the activation form asks for, with the client number.
+    contract_number: str = ""
+    # Sent because the operator opened the account (not asked for again).
+    account_opened: bool = False
+    entity_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,11 @@ class MagicLinkRequested(LinkRequested):
 @dataclass(frozen=True)
 class PasswordResetRequested(LinkRequested):
     pass
+
+
+@dataclass(frozen=True)
+class FirstConnectionLinkIssued(LinkRequested):
+    entity_name: str
 
 
 @dataclass(frozen=True)
@@ -174,12 +189,39 @@ class UserInvited:
 
 
 def request_activation(
-    entity: Entity, manager: User, now: datetime, lifetime: timedelta | None = None
+    entity: Entity,
+    manager: User,
+    now: datetime,
+    lifetime: timedelta | None = None,
+    *,
+    contract_number: str = "",
+    account_opened: bool = False,
 ) -> ActivationRequested:
     link = issue_link(
         LinkPurpose.ACTIVATION, now, lifetime, user_id=manager.id, entity_id=entity.id
     )
-    return ActivationRequested(link, manager.recipient(entity.language), entity.client_number)
+    return ActivationRequested(
+        link,
+        manager.recipient(entity.language),
+        entity.client_number,
+        contract_number,
+        account_opened,
+        entity.name,
+    )
+
+
+def invite_by_link(
+    entity: Entity, user: User, now: datetime, lifetime: timedelta | None = None
+) -> FirstConnectionLinkIssued:
+    """The operator's invitation: a link that connects without a password."""
+    if not user.may_connect_first_by_link():
+        raise FailedPrecondition(
+            "USER_HAS_PASSWORD", "this user already has a password: they log in with it"
+        )
+    link = issue_link(
+        LinkPurpose.FIRST_CONNECTION, now, lifetime, user_id=user.id, entity_id=entity.id
+    )
+    return FirstConnectionLinkIssued(link, user.recipient(entity.language), entity.name)
 
 
 def request_magic_link(

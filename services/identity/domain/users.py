@@ -124,6 +124,14 @@ class User:
     def recipient(self, fallback_language: str = "") -> Recipient:
         return Recipient(self.email, self.display_name, self.language or fallback_language)
 
+    def secondary_recipient(self, fallback_language: str = "") -> Recipient | None:
+        """Their secondary address (given at first login), if any."""
+        if not self.secondary_email:
+            return None
+        return Recipient(
+            self.secondary_email, self.display_name, self.language or fallback_language
+        )
+
     # ---- what the user may do ------------------------------------------------
     def may_log_in(self) -> bool:
         return may_log_in(self.status, bool(self.password_hash), self.password_temporary)
@@ -143,6 +151,28 @@ class User:
     def may_use_magic_link(self) -> bool:
         # Operators log in with their password only.
         return self.is_active and not self.operator
+
+    def may_connect_first_by_link(self) -> bool:
+        """An operator's first-connection link opens a restricted session for a
+        customer who has no password at all yet (never for anyone else)."""
+        return self.status == UserStatus.PENDING and not self.password_hash and not self.operator
+
+    def must_set_password(self) -> bool:
+        """Holds an operator-given temporary password, or none at all (first
+        connection by link): first login is where they set their own."""
+        return self.status == UserStatus.PENDING and (
+            self.password_temporary or not self.password_hash
+        )
+
+    def ensure_may_get_temporary_password(self) -> None:
+        """A welcome letter's temporary password replaces the previous one; it
+        never replaces a password the user chose."""
+        if self.operator or self.status != UserStatus.PENDING:
+            raise FailedPrecondition(
+                "USER_HAS_OWN_PASSWORD",
+                "this user has set a password of their own: they can ask for a reset link "
+                "with 'forgot password'",
+            )
 
     # ---- state changes -------------------------------------------------------
     def give_temporary_password(self, password_hash: str, now: datetime) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.db import new_id
-from services.identity.domain.accounts import Account, Contract, Entity
+from services.identity.domain.accounts import Account, Contract, Entity, UnlockRule
 from services.identity.store.tables import contracts, entities
 
 
@@ -27,11 +27,18 @@ def _entity(row: Row) -> Entity:
         delegation_unlocked_at=aware(row.delegation_unlocked_at),
         manager_user_id=row.manager_user_id,
         contacts=dict(row.contacts or {}),
+        unlock_rule=UnlockRule(row.unlock_rule),
+        paperless_consent_required=bool(row.paperless_consent_required),
     )
 
 
 def _contract(row: Row) -> Contract:
-    return Contract(row.number, row.label, aware(row.started_at))  # type: ignore[arg-type]
+    return Contract(
+        row.number,
+        row.label,
+        aware(row.started_at),  # type: ignore[arg-type]
+        aware(row.ended_at),
+    )
 
 
 class AccountsRepository:
@@ -50,20 +57,33 @@ class AccountsRepository:
                 manager_user_id=e.manager_user_id,
                 contacts=e.contacts,
                 created_at=e.created_at,
+                unlock_rule=e.unlock_rule.value,
+                paperless_consent_required=e.paperless_consent_required,
             )
         )
         for contract in account.contracts:
-            # A contract is known by its number within the account; the row id
-            # is the table's own.
-            await s.execute(
-                insert(contracts).values(
-                    id=new_id(),
-                    entity_id=e.id,
-                    number=contract.number,
-                    label=contract.label,
-                    started_at=contract.started_at,
-                )
+            await self.add_contract(s, e.id, contract)
+
+    async def add_contract(self, s: AsyncSession, entity_id: str, contract: Contract) -> None:
+        # A contract is known by its number within the account; the row id is
+        # the table's own.
+        await s.execute(
+            insert(contracts).values(
+                id=new_id(),
+                entity_id=entity_id,
+                number=contract.number,
+                label=contract.label,
+                started_at=contract.started_at,
+                ended_at=contract.ended_at,
             )
+        )
+
+    async def save_contract_end(self, s: AsyncSession, entity_id: str, contract: Contract) -> None:
+        await s.execute(
+            update(contracts)
+            .where(contracts.c.entity_id == entity_id, contracts.c.number == contract.number)
+            .values(ended_at=contract.ended_at)
+        )
 
     async def get(self, s: AsyncSession, entity_id: str) -> Account | None:
         row = (await s.execute(select(entities).where(entities.c.id == entity_id))).first()
@@ -94,13 +114,22 @@ class AccountsRepository:
         rows = (await s.execute(query.offset(offset).limit(limit))).all()
         return await self._with_contracts(s, rows)
 
+    async def held_by(self, s: AsyncSession, user_id: str) -> list[Entity]:
+        """The accounts whose holder (first manager) the user is, oldest first."""
+        query = (
+            select(entities)
+            .where(entities.c.manager_user_id == user_id)
+            .order_by(entities.c.created_at, entities.c.id)
+        )
+        return [_entity(row) for row in (await s.execute(query)).all()]
+
     async def entities_by_ids(self, s: AsyncSession, ids: Sequence[str]) -> dict[str, Entity]:
         if not ids:
             return {}
         rows = (await s.execute(select(entities).where(entities.c.id.in_(ids)))).all()
         return {row.id: _entity(row) for row in rows}
 
-    # Narrow saves: the manager, the first login and the OrderPaid consumer
+    # Narrow saves: the manager, the first login, the operator and the order consumers
     # change different parts of an entity at the same time, and must not write
     # back each other's part as they loaded it.
     async def save_contacts(self, s: AsyncSession, entity: Entity) -> None:
@@ -108,6 +137,15 @@ class AccountsRepository:
 
     async def save_paperless_consent(self, s: AsyncSession, entity: Entity) -> None:
         await self._write(s, entity, paperless_consent=entity.paperless_consent)
+
+    async def save_settings(self, s: AsyncSession, entity: Entity) -> None:
+        """The operator's settings: the unlock rule and the consent condition."""
+        await self._write(
+            s,
+            entity,
+            unlock_rule=entity.unlock_rule.value,
+            paperless_consent_required=entity.paperless_consent_required,
+        )
 
     async def save_delegation(self, s: AsyncSession, entity: Entity) -> None:
         await self._write(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from portal_runtime.db import ID_TYPE, add_runtime_tables, new_metadata, timestamp_column
@@ -32,9 +33,12 @@ entities = Table(
     Column("delegation_unlocked_reason", String(32), nullable=True),
     timestamp_column("delegation_unlocked_at"),
     # The first manager (activation, and login by client number).
-    Column("manager_user_id", ID_TYPE, nullable=True),
+    Column("manager_user_id", ID_TYPE, nullable=True, index=True),
     Column("contacts", JSON, nullable=False, default=dict),
     timestamp_column("created_at", nullable=False),
+    # domain.accounts.UnlockRule
+    Column("unlock_rule", String(16), nullable=False, server_default="FIRST_ORDER"),
+    Column("paperless_consent_required", Boolean, nullable=False, server_default=false()),
 )
 
 contracts = Table(
@@ -45,6 +49,7 @@ contracts = Table(
     Column("number", String(32), nullable=False),
     Column("label", String(200), nullable=False, default=""),
     timestamp_column("started_at", nullable=False),
+    timestamp_column("ended_at"),
     UniqueConstraint("entity_id", "number", name="uq_contracts_entity_number"),
 )
 

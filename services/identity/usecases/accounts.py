@@ -1,9 +1,11 @@
-"""The customer account (entity): reading it, its contacts, who am I; and the
-operators' account management."""
+"""The customer account (entity): reading it, its contacts and paperless
+consent, who am I; and the operators' account management (opening, settings,
+the delegation unlock)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -16,12 +18,14 @@ from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.identity import events
 from services.identity.domain import accounts as rules
-from services.identity.domain.accounts import Account, Entity
+from services.identity.domain.accounts import Account, DelegationUnlocked, Entity, UnlockRule
+from services.identity.domain.contracts import Contract, contract_label
 from services.identity.domain.emails import parse_email
 from services.identity.domain.profiles import ADMIN_PROFILE_ID
 from services.identity.domain.users import Membership, User, person_name
 from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import Deps, caller, permissions_in, profile_name
+from services.identity.usecases.links import send_activation
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,40 @@ async def update_contacts(
         for kind, contact in given.items()
     }
     violations.raise_if_any("INVALID_CONTACTS")
+    return await _change_own_account(
+        deps,
+        principal,
+        lambda entity: entity.replace_contacts(cleaned),
+        deps.repo.accounts.save_contacts,
+    )
+
+
+async def update_paperless_consent(
+    deps: Deps, principal: Principal | None, consent: bool
+) -> Account:
+    """Given or withdrawn from the account page (first given at first login)."""
+    return await _change_own_account(
+        deps,
+        principal,
+        lambda entity: entity.record_paperless_consent(consent),
+        deps.repo.accounts.save_paperless_consent,
+    )
+
+
+async def _change_own_account(
+    deps: Deps,
+    principal: Principal | None,
+    change: Callable[[Entity], None],
+    save: Callable[[AsyncSession, Entity], Awaitable[None]],
+) -> Account:
+    """The caller's account changed by `change`, saved by `save` (its narrow
+    save), and its new snapshot published."""
     async with deps.db.transaction() as s:
         await caller(deps, s, principal)
         assert principal is not None
         account = await load_account(deps, s, principal.entity_id)
-        account.entity.replace_contacts(cleaned)
-        await deps.repo.accounts.save_contacts(s, account.entity)
+        change(account.entity)
+        await save(s, account.entity)
         await publish_account_updated(deps, s, account.id)
         return account
 
@@ -114,9 +146,15 @@ class NewAccount:
     manager_first_name: str
     manager_last_name: str
     language: str
+    # None: the deployment's default (PORTAL_IDENTITY_DEFAULT_UNLOCK_RULE).
+    unlock_rule: UnlockRule | None = None
+    paperless_consent_required: bool = False
 
 
 async def create_account(deps: Deps, principal: Principal | None, req: NewAccount) -> Account:
+    """The account, its first contract and first manager; the manager is
+    e-mailed their activation link (with the client and contract numbers the
+    activation form asks for) unless they already have a password."""
     name = rules.parse_account_name(req.name)
     contract = rules.parse_number(req.contract_number, "contractNumber")
     client_number = (
@@ -126,7 +164,7 @@ async def create_account(deps: Deps, principal: Principal | None, req: NewAccoun
     first = person_name(req.manager_first_name, "manager.firstName")
     last = person_name(req.manager_last_name, "manager.lastName")
     language = rules.parse_language(req.language)
-    label = " ".join(req.contract_label.split())[:200]
+    label = contract_label(req.contract_label)
     now = deps.clock()
     try:
         async with deps.db.transaction() as s:
@@ -145,16 +183,22 @@ async def create_account(deps: Deps, principal: Principal | None, req: NewAccoun
                 name=name,
                 client_number=client_number,
                 language=language,
-                contract=rules.Contract(contract, label, now),
+                contract=Contract(contract, label, now),
                 manager_user_id=manager.id,
                 now=now,
+                paperless_consent_required=req.paperless_consent_required,
+            )
+            unlocked = account.entity.set_unlock_rule(
+                req.unlock_rule or deps.default_unlock_rule, now
             )
             await deps.repo.accounts.add(s, account)
             await deps.repo.memberships.add(
                 s, Membership(manager.id, account.id, ADMIN_PROFILE_ID, now)
             )
             await add_event(s, events.account_created(created))
+            await _record_unlock(s, unlocked)
             await publish_account_updated(deps, s, account.id)
+            await send_activation(deps, s, account, manager, contract, account_opened=True)
             return account
     except IntegrityError as exc:  # a concurrent creation took the number
         raise _client_number_taken() from exc
@@ -190,13 +234,30 @@ async def admin_get_account(deps: Deps, principal: Principal | None, entity_id: 
         return await load_account(deps, s, entity_id)
 
 
-async def unlock_delegation(deps: Deps, s: AsyncSession, entity: Entity, reason: str) -> None:
-    """Idempotent: publishes DelegationUnlocked only the first time."""
-    unlocked = entity.unlock_delegation(reason, deps.clock())
+async def _record_unlock(s: AsyncSession, unlocked: DelegationUnlocked | None) -> None:
+    if unlocked is not None:
+        await add_event(s, events.delegation_unlocked(unlocked))
+
+
+async def _save_unlock(
+    deps: Deps, s: AsyncSession, entity: Entity, unlocked: DelegationUnlocked | None
+) -> bool:
+    """Idempotent: saved and published only the first time (`unlocked` set)."""
     if unlocked is None:
-        return
+        return False
     await deps.repo.accounts.save_delegation(s, entity)
-    await add_event(s, events.delegation_unlocked(unlocked))
+    await _record_unlock(s, unlocked)
+    return True
+
+
+async def unlock_by_order(deps: Deps, s: AsyncSession, entity_id: str) -> bool:
+    """An order of the account was submitted (or paid): unlocks delegation
+    when the account's rule is FIRST_ORDER. True when it did."""
+    account = await deps.repo.accounts.get(s, entity_id) if entity_id else None
+    if account is None:
+        log.warning("order event for unknown entity %s ignored", entity_id)
+        return False
+    return await _save_unlock(deps, s, account.entity, account.entity.unlock_by_order(deps.clock()))
 
 
 async def operator_unlock_delegation(
@@ -205,5 +266,31 @@ async def operator_unlock_delegation(
     async with deps.db.transaction() as s:
         await caller(deps, s, principal)
         account = await load_account(deps, s, entity_id)
-        await unlock_delegation(deps, s, account.entity, rules.UNLOCKED_BY_OPERATOR)
+        entity = account.entity
+        unlocked = entity.unlock_delegation(rules.UNLOCKED_BY_OPERATOR, deps.clock())
+        await _save_unlock(deps, s, entity, unlocked)
+        return account
+
+
+async def update_settings(
+    deps: Deps,
+    principal: Principal | None,
+    entity_id: str,
+    *,
+    unlock_rule: UnlockRule | None,
+    paperless_consent_required: bool | None,
+) -> Account:
+    """The operator's settings of an account (None: unchanged)."""
+    async with deps.db.transaction() as s:
+        await caller(deps, s, principal)
+        account = await load_account(deps, s, entity_id)
+        entity = account.entity
+        unlocked = None
+        if unlock_rule is not None:
+            unlocked = entity.set_unlock_rule(unlock_rule, deps.clock())
+        if paperless_consent_required is not None:
+            entity.require_paperless_consent(paperless_consent_required)
+        await deps.repo.accounts.save_settings(s, entity)
+        await _save_unlock(deps, s, entity, unlocked)
+        await publish_account_updated(deps, s, account.id)
         return account

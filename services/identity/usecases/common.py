@@ -18,6 +18,7 @@ from portal_runtime.outbox import add_event
 from portal_runtime.tokens import Principal
 from services.identity import events
 from services.identity.domain import profiles as profile_rules
+from services.identity.domain.accounts import UnlockRule
 from services.identity.domain.links import LinkPurpose
 from services.identity.domain.passwords import PasswordPolicy
 from services.identity.domain.refresh import ensure_session_alive, session_state, sessions_ended
@@ -40,6 +41,10 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utcnow)
     # Per-purpose link lifetimes from configuration; absent = the domain default.
     link_lifetimes: dict[LinkPurpose, timedelta] = field(default_factory=dict)
+    # The unlock rule of accounts whose creation names none.
+    default_unlock_rule: UnlockRule = UnlockRule.FIRST_ORDER
+    # The portal's address, printed on welcome letters.
+    web_url: str = "http://127.0.0.1:8080"
 
 
 async def caller(
@@ -119,6 +124,18 @@ async def start_session(
     return await deps.sessions.start(
         s, user_id=user.id, entity_id=entity_id, permissions=permissions, operator=False, now=now
     )
+
+
+async def start_first_login(
+    deps: Deps, s: AsyncSession, user: User, now: datetime, *, preferred_entity: str = ""
+) -> SessionTokens | None:
+    """The restricted session of someone who must set a password first (a
+    temporary password, or a first-connection link): good for FirstLogin only.
+    None when a customer user has no active access."""
+    entity_id = "" if user.operator else await session_entity(deps, s, user, preferred_entity)
+    if entity_id is None:
+        return None
+    return await deps.sessions.first_login(s, user_id=user.id, entity_id=entity_id, now=now)
 
 
 async def end_sessions(

@@ -4,7 +4,7 @@ verified token; another entity's ids are NOT_FOUND."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -232,13 +232,45 @@ async def admin_create_user(
     deps: Deps, principal: Principal | None, entity_id: str, invitation: Invitation
 ) -> tuple[MemberData, str]:
     """A user with a temporary password (returned once) to change at first login."""
+    temporary = generate_temporary_password()
+    password_hash = await deps.hasher.hash_async(temporary)
+
+    async def give_password(s: AsyncSession, entity: Entity, user: User) -> None:
+        user.give_temporary_password(password_hash, user.created_at)
+
+    return await _admin_new_user(deps, principal, entity_id, invitation, give_password), temporary
+
+
+async def admin_invite_user(
+    deps: Deps, principal: Principal | None, entity_id: str, invitation: Invitation
+) -> MemberData:
+    """A user e-mailed a first-connection link (30 days): it connects them
+    without a password, then they set one (the maintenance guide)."""
+
+    async def send_link(s: AsyncSession, entity: Entity, user: User) -> None:
+        issued = links.invite_by_link(
+            entity, user, deps.clock(), deps.link_lifetimes.get(LinkPurpose.FIRST_CONNECTION)
+        )
+        await deps.repo.links.add(s, issued.link)
+        await add_event(s, events.first_connection_link_issued(issued))
+
+    return await _admin_new_user(deps, principal, entity_id, invitation, send_link)
+
+
+async def _admin_new_user(
+    deps: Deps,
+    principal: Principal | None,
+    entity_id: str,
+    invitation: Invitation,
+    welcome: Callable[[AsyncSession, Entity, User], Awaitable[None]],
+) -> MemberData:
+    """A new user of the entity, with a profile (default: administrator), then
+    `welcome` gives them a way in."""
     require_field(entity_id, "entityId")
     email = parse_email(invitation.email, "email")
     first = person_name(invitation.first_name, "firstName")
     last = person_name(invitation.last_name, "lastName")
     language = parse_language(invitation.language)
-    temporary = generate_temporary_password()
-    password_hash = await deps.hasher.hash_async(temporary)
     now = deps.clock()
     try:
         async with deps.db.transaction() as s:
@@ -250,11 +282,12 @@ async def admin_create_user(
             if await deps.repo.users.by_email(s, email) is not None:
                 raise _user_exists()
             user = User(new_id(), email, language, now, first_name=first, last_name=last)
-            user.give_temporary_password(password_hash, now)
             await deps.repo.users.add(s, user)
+            await welcome(s, entity, user)
+            await deps.repo.users.save(s, user)
             membership = Membership(user.id, entity.id, profile.id, now)
             await deps.repo.memberships.add(s, membership)
-            return await _member_data(deps, s, Member(user, membership)), temporary
+            return await _member_data(deps, s, Member(user, membership))
     except IntegrityError as exc:
         raise _user_exists() from exc
 

@@ -23,7 +23,7 @@ from services.identity.usecases.common import (
     caller,
     end_sessions,
     permissions_in,
-    session_entity,
+    start_first_login,
     start_session,
 )
 
@@ -96,11 +96,9 @@ async def login(deps: Deps, login_name: str, password: str, client_ip: str = "")
         await deps.repo.users.save(s, current)
         await deps.repo.users.save_throttle(s, current)
         if user.password_temporary:
-            entity_id = "" if user.operator else (await session_entity(deps, s, user, preferred))
-            if entity_id is None:
-                raise invalid_credentials()
-            return await deps.sessions.first_login(s, user_id=user.id, entity_id=entity_id, now=now)
-        tokens = await start_session(deps, s, user, now, preferred_entity=preferred)
+            tokens = await start_first_login(deps, s, user, now, preferred_entity=preferred)
+        else:
+            tokens = await start_session(deps, s, user, now, preferred_entity=preferred)
         if tokens is None:
             raise invalid_credentials()
         return tokens
@@ -113,24 +111,33 @@ async def first_login(
     new_password: str,
     primary_email: str,
     secondary_email: str,
-    paperless_consent: bool,
+    paperless_consent: bool | None,
 ) -> SessionTokens:
+    """Sets the password of someone holding a temporary one (then the primary
+    e-mail is required) or none at all after a first-connection link (then an
+    empty primary e-mail keeps the address the link went to); the secondary
+    e-mail, and the account's paperless consent when given (None: unchanged).
+    Returns a full session; the restricted one is single use."""
     require_field(new_password, "newPassword")
-    email = parse_email(primary_email, "primaryEmail")
+    email = parse_email(primary_email, "primaryEmail") if primary_email.strip() else ""
     secondary = parse_email(secondary_email, "secondaryEmail") if secondary_email.strip() else ""
-    if secondary and secondary == email:
-        raise InvalidArgument.for_field("secondaryEmail", "must differ from the primary e-mail")
     now = deps.clock()
     async with deps.db.transaction() as s:
         user = await caller(deps, s, principal, for_update=True)
         assert principal is not None
-        if principal.kind != FIRST_LOGIN or not user.password_temporary:
+        if principal.kind != FIRST_LOGIN or not user.must_set_password():
             raise Unauthenticated("SESSION_REVOKED", "this first-login token was already used")
+        if not email and user.password_temporary:
+            raise InvalidArgument.for_field("primaryEmail", "is required", reason="REQUIRED_FIELD")
+        email = email or user.email
+        if secondary and secondary == email:
+            raise InvalidArgument.for_field("secondaryEmail", "must differ from the primary e-mail")
+        current = user.password_hash
         deps.policy.check(
             new_password,
             field="newPassword",
             email=email,
-            matches_current=lambda p: deps.hasher.verify(user.password_hash, p),
+            matches_current=(lambda p: deps.hasher.verify(current, p)) if current else None,
         )
         if email != user.email:
             other = await deps.repo.users.by_email(s, email)
@@ -144,11 +151,15 @@ async def first_login(
         account = (
             await deps.repo.accounts.get(s, principal.entity_id) if principal.entity_id else None
         )
-        if account is not None:
+        if account is not None and paperless_consent is not None:
             account.entity.record_paperless_consent(paperless_consent)
             await deps.repo.accounts.save_paperless_consent(s, account.entity)
-            # Paperless consent, and maybe the first manager's e-mail, changed.
-            await publish_account_updated(deps, s, account.id)
+        # The consent, and the holder's e-mails, are in the accounts' snapshots.
+        changed = {e.id for e in await deps.repo.accounts.held_by(s, user.id)}
+        if account is not None:
+            changed.add(account.id)
+        for entity_id in sorted(changed):
+            await publish_account_updated(deps, s, entity_id)
         # The first-login token is single use.
         await end_sessions(deps, s, now, family_id=principal.session_id)
         tokens = await start_session(deps, s, user, now, preferred_entity=principal.entity_id)

@@ -46,6 +46,8 @@ class EntityContacts:
     billing: Contact
     delivery: Contact
     updated_at: datetime  # the snapshot's occurred_at
+    # The holder's secondary address: billing e-mails go there in copy.
+    secondary: Contact = Contact()
 
     def supersedes(self, stored: EntityContacts | None) -> bool:
         """Newest occurred_at wins: an older (or same-time) snapshot is ignored."""
@@ -65,6 +67,13 @@ class EntityContacts:
     def for_billing(self) -> Contact:
         """The billing contact when the account has one, else the manager."""
         return self.billing if self.billing.email else self._require(self.manager)
+
+    def copies_of(self, to: Contact) -> list[Contact]:
+        """Who gets a billing e-mail sent to `to` in copy (the parking guide's
+        secondary address), as a message of their own."""
+        if not self.secondary.email or self.secondary.email == to.email:
+            return []
+        return [self.secondary]
 
     def _require(self, contact: Contact) -> Contact:
         if not contact.email:

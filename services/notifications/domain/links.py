@@ -16,6 +16,8 @@ DEFAULT_WEB_URL = "http://127.0.0.1:8080"
 # How long each kind of link stays valid when the event does not say.
 DEFAULT_VALIDITY = {
     Template.ACTIVATION: timedelta(hours=48),
+    Template.ACCOUNT_OPENED: timedelta(hours=48),
+    Template.FIRST_CONNECTION: timedelta(days=30),
     Template.MAGIC_LINK: timedelta(days=30),
     Template.PASSWORD_RESET: timedelta(hours=1),
     Template.INVITATION: timedelta(hours=48),
@@ -52,6 +54,7 @@ class LinkBuilder:
         return self._with_token("/activate", token)
 
     def magic_link(self, token: str) -> str:
+        """Also where a first-connection link goes: the same redemption."""
         return self._with_token("/magic-link", token)
 
     def password_reset(self, token: str) -> str:

@@ -22,6 +22,10 @@ class Template(enum.StrEnum):
     """What a message says; also the template file's name."""
 
     ACTIVATION = "activation"
+    # The activation e-mail the account's opening sends (ACTIVATION: asked again).
+    ACCOUNT_OPENED = "account_opened"
+    FIRST_CONNECTION = "first_connection"
+    IDENTIFIER_REMINDER = "identifier_reminder"
     MAGIC_LINK = "magic_link"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name
     INVITATION = "invitation"

@@ -24,6 +24,8 @@ def _to_row(contacts: EntityContacts) -> dict:
         "billing_name": contacts.billing.name,
         "delivery_email": contacts.delivery.email,
         "delivery_name": contacts.delivery.name,
+        "secondary_email": contacts.secondary.email,
+        "secondary_name": contacts.secondary.name,
         "updated_at": contacts.updated_at,
     }
 
@@ -39,6 +41,7 @@ def _from_row(row: RowMapping) -> EntityContacts:
         billing=Contact(row["billing_email"], row["billing_name"]),
         delivery=Contact(row["delivery_email"], row["delivery_name"]),
         updated_at=utc(row["updated_at"]) or row["updated_at"],
+        secondary=Contact(row["secondary_email"], row["secondary_name"]),
     )
 
 

@@ -64,10 +64,12 @@ class MessageRepository:
 
     async def add(self, s: AsyncSession, message: Message) -> bool:
         """Stores a new message; False (and nothing stored) when this event
-        already produced a message from this template."""
+        already produced a message from this template to this recipient."""
         existing = await s.execute(
             select(table.c.id).where(
-                table.c.event_id == message.event_id, table.c.template == message.template
+                table.c.event_id == message.event_id,
+                table.c.template == message.template,
+                table.c.recipient == message.recipient,
             )
         )
         if existing.first() is not None:

@@ -43,7 +43,11 @@ messages_table = Table(
     # Delivery lease: the claim (one per batch) sending it, and until when.
     Column("claimed_by", String(32), nullable=True),
     Column("claimed_until", DateTime(timezone=True), nullable=True),
-    UniqueConstraint("event_id", "template", name="uq_messages_event_template"),
+    # One message per event, template and recipient: a billing e-mail and its
+    # copy to the secondary address share the first two.
+    UniqueConstraint(
+        "event_id", "template", "recipient", name="uq_messages_event_template_recipient"
+    ),
     Index("ix_messages_due", "status", "next_attempt_at"),
     Index("ix_messages_recipient_occurred", "recipient", "occurred_at"),
 )
@@ -64,6 +68,8 @@ entity_contacts_table = Table(
     Column("billing_name", String(200), nullable=False, default=""),
     Column("delivery_email", String(320), nullable=False, default=""),
     Column("delivery_name", String(200), nullable=False, default=""),
+    Column("secondary_email", String(320), nullable=False, default="", server_default=""),
+    Column("secondary_name", String(200), nullable=False, default="", server_default=""),
     Column("updated_at", DateTime(timezone=True), nullable=False),  # the event's occurred_at
 )
 

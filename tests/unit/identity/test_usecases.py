@@ -86,13 +86,16 @@ async def test_create_account_and_duplicates(world: World) -> None:
 
 async def test_activation_flow(world: World) -> None:
     await new_account(world)
+    # Opening the account sent the first link (issue #9, point 1).
+    [opened] = await world.events("ActivationRequested")
+    assert opened.account_opened and opened.contract_number == "K-1"
     # Unknown pairs answer the same and issue nothing.
     await links.request_activation(world.deps, "C-100", "WRONG")
     await links.request_activation(world.deps, "NOPE", "K-1")
-    assert await world.events("ActivationRequested") == []
+    assert await world.events("ActivationRequested") == [opened]
     await links.request_activation(world.deps, "c-100", "k-1")
     await links.request_activation(world.deps, "C-100", "K-1")
-    first, second = [e.token for e in await world.events("ActivationRequested")]
+    _, first, second = [e.token for e in await world.events("ActivationRequested")]
     # Regenerating invalidated the first link.
     with pytest.raises(FailedPrecondition) as err:
         await links.confirm_activation(world.deps, first, "C-100", "K-1", MANAGER_PASSWORD)

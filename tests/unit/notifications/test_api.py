@@ -151,6 +151,8 @@ async def test_bootstrapped_service_stores_sends_and_lists(
     handlers = service._consumers  # the subscriptions bootstrap registered
     assert {c.event_name for c in handlers} == {
         "ActivationRequested",
+        "FirstConnectionLinkIssued",
+        "IdentifierReminderRequested",
         "MagicLinkRequested",
         "PasswordResetRequested",
         "UserInvited",

@@ -11,7 +11,23 @@ from services.notifications.rendering import Renderer
 LINK = "https://portail.example/activate?token=tok&x=1"
 
 CONTEXTS: dict[str, dict] = {
-    "activation": {"client_number": "C-100234", "validity": "48 heures"},
+    "activation": {
+        "client_number": "C-100234",
+        "contract_number": "CT-2026-7",
+        "entity_name": "Transports Dupont",
+        "validity": "48 heures",
+    },
+    "account_opened": {
+        "client_number": "C-100234",
+        "contract_number": "CT-2026-7",
+        "entity_name": "Transports Dupont",
+        "validity": "48 heures",
+    },
+    "first_connection": {"entity_name": "Transports Dupont", "validity": "30 jours"},
+    "identifier_reminder": {
+        "email": "zoe@dupont.example",
+        "accounts": [{"client_number": "C-100234", "name": "Transports Dupont"}],
+    },
     "magic_link": {"validity": "30 jours"},
     "password_reset": {"validity": "1 heure"},
     "invitation": {
@@ -94,6 +110,12 @@ CONTEXTS: dict[str, dict] = {
 FACTS = {
     ("activation", "fr"): ["C-100234", "48 heures", "Activez"],
     ("activation", "en"): ["C-100234", "48 heures", "Activate"],
+    ("account_opened", "fr"): ["C-100234", "CT-2026-7", "48 heures", "est ouvert"],
+    ("account_opened", "en"): ["C-100234", "CT-2026-7", "48 heures", "is open"],
+    ("first_connection", "fr"): ["Transports Dupont", "30 jours", "mot de passe"],
+    ("first_connection", "en"): ["Transports Dupont", "30 jours", "password"],
+    ("identifier_reminder", "fr"): ["zoe@dupont.example", "C-100234 (Transports Dupont)"],
+    ("identifier_reminder", "en"): ["zoe@dupont.example", "C-100234 (Transports Dupont)"],
     ("magic_link", "fr"): ["30 jours", "connexion"],
     ("magic_link", "en"): ["30 jours", "sign"],
     ("password_reset", "fr"): ["1 heure", "Réinitialisation"],
