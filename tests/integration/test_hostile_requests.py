@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import Api, error_reason, field_violations
+from tests.support.orders import delivery_point
 
 
 @pytest.fixture()
@@ -63,20 +64,7 @@ def test_control_characters_in_text_are_field_errors_and_nothing_is_stored(
 
 
 def _point_and_person(api: Api, token: str) -> tuple[dict, dict]:
-    point = api.post(
-        "/v1/delivery-points",
-        {
-            "name": "HQ",
-            "code": "HQ",
-            "address": {
-                "line1": "1 rue A",
-                "postalCode": "75001",
-                "city": "Paris",
-                "country": "FR",
-            },
-        },
-        token,
-    ).json()
+    point = delivery_point(api, token)
     person = api.post(
         "/v1/beneficiaries",
         {"employeeNumber": "E-1", "firstName": "Ana", "lastName": "Diaz"},

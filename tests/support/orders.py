@@ -25,6 +25,26 @@ def wait_for(predicate: Callable[[], T], timeout: float = 20.0, what: str = "con
     raise AssertionError(f"{what} not met in {timeout}s")
 
 
+def delivery_point(api: Api, token: str, code: str = "HQ") -> dict[str, Any]:
+    """A delivery point of the caller's account (Paris, code `code`)."""
+    answer = api.post(
+        "/v1/delivery-points",
+        {
+            "name": f"Site {code}",
+            "code": code,
+            "address": {
+                "line1": "1 rue A",
+                "postalCode": "75001",
+                "city": "Paris",
+                "country": "FR",
+            },
+        },
+        token,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
 def submitted_order(
     api: Api, token: str, method: str, *, loads: tuple[int, ...] = (10_000,), new_cards: bool = True
 ) -> dict[str, Any]:
