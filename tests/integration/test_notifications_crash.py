@@ -23,7 +23,10 @@ def _activation_mails(mailbox: Path, recipients: set[str]) -> list[email.message
         if path.name.startswith("."):
             continue  # a file being written (renamed into place when complete)
         parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        if parsed["To"].addresses[0].addr_spec in recipients:
+        if (
+            parsed["X-Portail-Template"] == "activation"
+            and parsed["To"].addresses[0].addr_spec in recipients
+        ):
             found.append(parsed)
     return found
 
