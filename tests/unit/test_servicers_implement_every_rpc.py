@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 from portal.billing.v1 import billing_pb2, billing_pb2_grpc
+from portal.fleet.v1 import fleet_pb2, fleet_pb2_grpc
 from portal.identity.v1 import identity_pb2, identity_pb2_grpc
 from portal.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from portal.ordering.v1 import ordering_pb2, ordering_pb2_grpc
 from portal_runtime.operations import OperationsServicer
 from services.billing.api import BillingAdminApi, BillingApi
+from services.fleet.api import FleetAdminApi, FleetApi
 from services.identity.api import IdentityAdminApi, IdentityApi
 from services.notifications.api import NotificationsAdminApi
 from services.ordering.api import OrderingAdminApi, OrderingApi, StatisticsApi
@@ -47,6 +49,8 @@ CASES = [
         ordering_pb2,
         "OrderingOperationsService",
     ),
+    (FleetApi, fleet_pb2_grpc.FleetServiceServicer, fleet_pb2, "FleetService"),
+    (FleetAdminApi, fleet_pb2_grpc.FleetAdminServiceServicer, fleet_pb2, "FleetAdminService"),
     (OrderingApi, ordering_pb2_grpc.OrderingServiceServicer, ordering_pb2, "OrderingService"),
     (
         OrderingAdminApi,

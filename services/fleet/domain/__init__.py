@@ -1,0 +1,1 @@
+"""The fleet's rules: phone lines, their search, and the operators' line file."""

@@ -1,0 +1,153 @@
+"""The operators' line file: the operator's inventory of a customer's lines.
+
+CSV, UTF-8 with or without BOM (else Windows-1252), ``;`` or ``,`` told from the
+header, header names in any case and spacing; blank lines skipped. Columns:
+"Number", "ICCID", "User name", "Customer number", "Product", "Plan", "Status"
+and, optionally, "Options" (separated by ``|``). Every problem of every line is
+reported as ``line <n>: <jsonName>`` and nothing is written then."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from portal_runtime.errors import InvalidArgument, Violations
+
+from .lines import ICCID_PROBLEM, LineFields, PhoneNumber, parse_iccid, parse_status
+
+INVALID = "LINE_FILE_INVALID"
+MAX_BYTES = 20 * 1024 * 1024
+MAX_LINES = 100_000
+MAX_TEXT = 200
+NUMBER_PROBLEM = "must be a valid phone number"
+# (JSON name, accepted header spellings once normalised, required)
+COLUMNS: tuple[tuple[str, frozenset[str], bool], ...] = (
+    ("number", frozenset({"number", "phonenumber", "phone", "msisdn", "numero"}), True),
+    ("iccid", frozenset({"iccid", "sim", "simcard", "simnumber"}), True),
+    ("userName", frozenset({"username", "user", "utilisateur"}), True),
+    ("customerNumber", frozenset({"customernumber", "customer", "numeroclient"}), True),
+    ("product", frozenset({"product", "produit"}), True),
+    ("plan", frozenset({"plan", "tariffplan", "tariff", "forfait"}), True),
+    ("status", frozenset({"status", "statut"}), True),
+    ("options", frozenset({"options", "option"}), False),
+)
+_BY_ALIAS = {alias: name for name, aliases, _ in COLUMNS for alias in aliases}
+_NOT_LETTERS = re.compile(r"[^a-z]")
+
+NumberParser = Callable[[str], PhoneNumber | None]
+
+
+@dataclass(frozen=True)
+class FileLine:
+    line_number: int
+    fields: LineFields
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _file_error(description: str, reason: str) -> InvalidArgument:
+    return InvalidArgument.for_field("file", description, reason=reason)
+
+
+def _header_positions(cells: list[str], problems: Violations) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _BY_ALIAS.get(_NOT_LETTERS.sub("", cell.strip().lower()))
+        if name and name not in positions:
+            positions[name] = index
+    for name, _, required in COLUMNS:
+        if required and name not in positions:
+            problems.add("line 1: header", f"needs a '{name}' column")
+    return positions
+
+
+def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
+    """The file's lines; InvalidArgument naming every bad line (or the file)."""
+    if len(data) > MAX_BYTES:
+        raise _file_error(f"is larger than {MAX_BYTES} bytes: split it", "LINE_FILE_TOO_LARGE")
+    text = _decode(data)
+    if not text.strip():
+        raise _file_error("is empty: it needs a header line and lines", "LINE_FILE_EMPTY")
+    header_line = text.split("\n", 1)[0]
+    separator = ";" if header_line.count(";") >= header_line.count(",") else ","
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    problems = Violations()
+    positions = _header_positions(next(rows), problems)
+    problems.raise_if_any(INVALID)
+    lines: list[FileLine] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(lines) >= MAX_LINES:
+            raise _file_error(f"has more than {MAX_LINES} lines: split it", "LINE_FILE_TOO_LARGE")
+        line = _read_line(index, row, positions, parse_number, problems)
+        if line is None:
+            continue
+        first = seen.setdefault(line.fields.number.e164, index)
+        if first != index:
+            problems.add(f"line {index}: number", f"is already on line {first}")
+            continue
+        lines.append(line)
+    problems.raise_if_any(INVALID)
+    if not lines:
+        raise _file_error("has no lines after its header", "LINE_FILE_EMPTY")
+    return lines
+
+
+def _read_line(
+    n: int,
+    row: list[str],
+    positions: dict[str, int],
+    parse_number: NumberParser,
+    problems: Violations,
+) -> FileLine | None:
+    def cell(name: str) -> str:
+        at = positions.get(name)
+        return row[at].strip() if at is not None and at < len(row) else ""
+
+    count = len(problems.items)
+    number = parse_number(cell("number"))
+    if number is None:
+        problems.add(f"line {n}: number", NUMBER_PROBLEM)
+    iccid = parse_iccid(cell("iccid"))
+    if iccid is None:
+        problems.add(f"line {n}: iccid", ICCID_PROBLEM)
+    status = parse_status(cell("status"))
+    if status is None:
+        problems.add(
+            f"line {n}: status",
+            "must be ACTIVE, SUSPENDED, PREPAID, PENDING_ACTIVATION or TERMINATED",
+        )
+    for name in ("userName", "customerNumber", "product", "plan"):
+        value = cell(name)
+        if not value:
+            problems.add(f"line {n}: {name}", "is required")
+        elif len(value) > MAX_TEXT:
+            problems.add(f"line {n}: {name}", f"must be at most {MAX_TEXT} characters")
+    options = tuple(dict.fromkeys(o.strip() for o in cell("options").split("|") if o.strip()))
+    if any(len(o) > MAX_TEXT for o in options):
+        problems.add(f"line {n}: options", f"must each be at most {MAX_TEXT} characters")
+    if len(problems.items) != count or number is None or iccid is None or status is None:
+        return None
+    fields = LineFields(
+        number=number,
+        iccid=iccid,
+        user_name=cell("userName"),
+        customer_number=cell("customerNumber"),
+        product=cell("product"),
+        plan=cell("plan"),
+        status=status,
+        options=options,
+    )
+    return FileLine(n, fields)

@@ -1,0 +1,118 @@
+"""Lines: every query filters on the entity, so another entity's ids are not found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal_runtime.clock import aware
+from portal_runtime.pagination import Page
+from services.fleet.domain.lines import Line, LineFilter, LineStatus, PhoneNumber
+from services.fleet.store.tables import lines
+
+c = lines.c
+_PER_QUERY = 5_000
+
+
+def _to_row(line: Line) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "entity_id": line.entity_id,
+        "number": line.number.e164,
+        "national_number": line.number.national,
+        "search_digits": line.number.search_digits,
+        "iccid": line.iccid,
+        "user_name": line.user_name,
+        "customer_number": line.customer_number,
+        "product": line.product,
+        "plan": line.plan,
+        "status": line.status.value,
+        "options": "|".join(line.options),
+        "created_at": line.created_at,
+        "updated_at": line.updated_at,
+    }
+
+
+def _from_row(row: Row) -> Line:
+    return Line(
+        id=row.id,
+        entity_id=row.entity_id,
+        number=PhoneNumber(row.number, row.national_number),
+        iccid=row.iccid,
+        user_name=row.user_name,
+        customer_number=row.customer_number,
+        product=row.product,
+        plan=row.plan,
+        status=LineStatus(row.status),
+        options=tuple(o for o in row.options.split("|") if o),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(entity_id: str, criteria: LineFilter) -> list[Any]:
+    where: list[Any] = [c.entity_id == entity_id]
+    if criteria.text:
+        text = _like(criteria.text)
+        matches = [
+            func.lower(c.user_name).like(text, escape="\\"),
+            func.lower(c.customer_number).like(text, escape="\\"),
+        ]
+        if criteria.digits:
+            digits = _like(criteria.digits)
+            matches += [c.search_digits.like(digits, escape="\\"), c.iccid.like(digits)]
+        where.append(or_(*matches))
+    if criteria.status is not None:
+        where.append(c.status == criteria.status.value)
+    if criteria.plan:
+        where.append(func.lower(c.plan) == criteria.plan.lower())
+    if criteria.customer_number:
+        where.append(c.customer_number == criteria.customer_number)
+    return where
+
+
+class LinesRepository:
+    async def get(self, s: AsyncSession, line_id: str, entity_id: str) -> Line | None:
+        query = select(lines).where(c.entity_id == entity_id, c.id == line_id)
+        row = (await s.execute(query)).first()
+        return _from_row(row) if row else None
+
+    async def list(
+        self, s: AsyncSession, entity_id: str, criteria: LineFilter, page: Page
+    ) -> tuple[list[Line], bool]:
+        """A page by number; whether more follow."""
+        query = select(lines).where(*_where(entity_id, criteria)).order_by(c.number, c.id)
+        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        return [_from_row(row) for row in rows[: page.limit]], len(rows) > page.limit
+
+    async def by_numbers(
+        self, s: AsyncSession, entity_id: str, numbers: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, Line]:
+        """The entity's lines with these E.164 numbers, asked in chunks."""
+        found: dict[str, Line] = {}
+        numbers = list(numbers)
+        for start in range(0, len(numbers), _PER_QUERY):
+            chunk = numbers[start : start + _PER_QUERY]
+            query = select(lines).where(c.entity_id == entity_id, c.number.in_(chunk))
+            if for_update:
+                query = query.with_for_update()
+            for row in await s.execute(query):
+                found[row.number] = _from_row(row)
+        return found
+
+    async def add_all(self, s: AsyncSession, new: Sequence[Line]) -> None:
+        if new:
+            await s.execute(insert(lines), [_to_row(line) for line in new])
+
+    async def save(self, s: AsyncSession, line: Line) -> None:
+        row = _to_row(line)
+        del row["id"], row["entity_id"], row["created_at"]
+        await s.execute(update(lines).where(c.id == line.id).values(**row))
