@@ -1,10 +1,9 @@
-"""Phone numbers read with `phonenumbers` (outside the domain, which is plain
-Python): E.164 for storage, the national format for display."""
+"""Fleet's phone numbers (outside the domain, which is plain Python): read by
+`portal_runtime.phones`, E.164 for storage, the national format for display."""
 
 from __future__ import annotations
 
-import phonenumbers
-
+from portal_runtime.phones import parse_phone
 from services.fleet.domain.lines import PhoneNumber
 
 # Numbers typed without a country code are Belgian (the fleet's operator).
@@ -17,13 +16,5 @@ def parse_number(raw: str, region: str = DEFAULT_REGION) -> PhoneNumber | None:
     text = raw.strip()
     if not text or len(text) > 32:
         return None
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return PhoneNumber(
-        e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-        national=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL),
-    )
+    parsed = parse_phone(text, region)
+    return PhoneNumber(e164=parsed.e164, national=parsed.national) if parsed else None
