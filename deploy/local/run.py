@@ -108,6 +108,11 @@ def _banner(suite: Suite, *, demo_operator: bool) -> None:
             if "PORTAL_PAYMENT_PROVIDER_URL" in suite.env
             else []
         ),
+        *(
+            [f"  Network    {suite.provisioning_url}   (provisioning simulator: GET /v1/received)"]
+            if "PORTAL_PROVISIONING_SIMULATOR_ADDR" in suite.env
+            else []
+        ),
         f"Demo logins (POST {url}/v1/auth/login):",
         *logins,
         f"  activate one yourself: client number {pending['clientNumber']}, "

@@ -78,6 +78,19 @@ class Suite:
             env.setdefault(
                 "PORTAL_BILLING_IBAN_KEY_FILE", str(self.var_dir / "keys" / "billing-iban-keys")
             )
+        if "fleet" in self.services:
+            # The provisioning simulator stands in for the operator's network
+            # side: fleet applies each line change there.
+            simulator_port = free_port() if self.random_ports else 8091
+            env.setdefault("PORTAL_PROVISIONING_SIMULATOR_ADDR", f"127.0.0.1:{simulator_port}")
+            env.setdefault(
+                "PORTAL_FLEET_PROVISIONING_URL",
+                f"http://{env['PORTAL_PROVISIONING_SIMULATOR_ADDR']}",
+            )
+            if self.random_ports:
+                # A test suite: lines are applied at once; `make run` keeps the
+                # simulator's realistic delay.
+                env.setdefault("PORTAL_PROVISIONING_DELAY_MS", "0")
         env.setdefault("PORTAL_GATEWAY_SERVICES", ",".join(self.services))
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
@@ -85,6 +98,11 @@ class Suite:
     @property
     def gateway_url(self) -> str:
         return f"http://{self.env['PORTAL_GATEWAY_ADDR']}"
+
+    @property
+    def provisioning_url(self) -> str:
+        """The provisioning simulator's (tests read `/v1/received`, drive `/v1/control`)."""
+        return f"http://{self.env['PORTAL_PROVISIONING_SIMULATOR_ADDR']}"
 
     # -- lifecycle -----------------------------------------------------------
     def start(self, timeout: float = 60.0) -> Suite:
@@ -113,6 +131,9 @@ class Suite:
         if "billing" in self.services:
             self._spawn("payment-provider", "deploy.local.payment_provider")
             wait_for_port(int(self.env["PORTAL_PAYMENT_PROVIDER_ADDR"].rsplit(":", 1)[1]), 30)
+        if "fleet" in self.services:
+            self._spawn("provisioning-simulator", "deploy.local.provisioning_simulator")
+            wait_for_port(int(self.env["PORTAL_PROVISIONING_SIMULATOR_ADDR"].rsplit(":", 1)[1]), 30)
         for name in self.services:
             self.start_service(name)
         self.start_gateway()

@@ -34,6 +34,12 @@ def suite(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         # the tests see the job path without huge files.
         "PORTAL_ORDERING_SYNC_IMPORT_MAX_LINES": str(TEST_SYNC_IMPORT_MAX_LINES),
         "PORTAL_LOG_LEVEL": "INFO",
+        # Fleet: an outage is retried within a second, a dead worker's lines are
+        # taken over within seconds.
+        "PORTAL_FLEET_RETRY_FIRST_SECONDS": "0.2",
+        "PORTAL_FLEET_RETRY_MAX_SECONDS": "1",
+        "PORTAL_FLEET_LEASE_SECONDS": "3",
+        "PORTAL_FLEET_POLL_SECONDS": "0.5",
     }
     created: list[str] = []
     if request.param == "postgresql":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import Api, bearer, error_reason, field_violations
+from tests.support.fleet import load_catalogue
 from tests.unit.fleet.helpers import line_file, line_row
 
 ROWS = [
@@ -17,6 +18,7 @@ ROWS = [
 
 @pytest.fixture()
 def customer(api: Api) -> dict:
+    load_catalogue(api)
     account = api.new_account()
     session = api.activate(account)
     return {**account, "token": session["accessToken"]}
@@ -55,7 +57,7 @@ def test_operator_imports_and_the_customer_finds_the_lines(api: Api, customer: d
     assert _numbers(api, token, q="+32471000001") == ["+32471000001"]
     assert _numbers(api, token, q="carla") == ["+32472998877"]
     assert _numbers(api, token, status="LINE_STATUS_SUSPENDED") == ["+32471000001"]
-    assert _numbers(api, token, plan="Business M") == ["+32470123456", "+32472998877"]
+    assert _numbers(api, token, plan="BUS_M") == ["+32470123456", "+32472998877"]
     assert _numbers(api, token, customerNumber="C-200") == ["+32472998877"]
     page = api.get("/v1/fleet/lines", token, params={"pageSize": "2"}).json()
     assert len(page["lines"]) == 2 and page["nextPageToken"]
@@ -67,9 +69,10 @@ def test_operator_imports_and_the_customer_finds_the_lines(api: Api, customer: d
     assert body["nationalNumber"] == "0470 12 34 56"
     assert body["iccid"] == ROWS[0][1]
     assert body["userName"] == "Ada Lovelace" and body["customerNumber"] == "C-100"
-    assert body["product"] == "Mobile" and body["plan"] == "Business M"
+    assert body["product"] == "Mobile" and body["plan"] == "BUS_M"
     assert body["status"] == "LINE_STATUS_ACTIVE"
-    assert body["options"] == ["ROAMING", "DATA 5GB"]
+    # The file names plans and options by name or code: the line keeps codes.
+    assert body["options"] == ["ROAMING", "DATA_5GB"]
 
     # The same number again (multipart this time) updates its line.
     again = [line_row("+32470123456", 9, "Ada King", status="PREPAID", options="")]
@@ -98,6 +101,15 @@ def test_a_bad_file_names_its_lines_and_writes_nothing(api: Api, customer: dict)
     assert answer.status_code == 400, answer.text
     assert error_reason(answer) == "LINE_FILE_INVALID"
     assert set(field_violations(answer)) == {"line 3: number", "line 3: status", "line 4: iccid"}
+    assert _numbers(api, customer["token"]) == []
+    # Plans and options must be the catalogue's.
+    unknown = line_file([ROWS[0], line_row("0470 12 34 58", 6, plan="Gold", options="TELEX")])
+    answer = _import(api, unknown, customer["id"])
+    assert answer.status_code == 400, answer.text
+    assert field_violations(answer) == {
+        "line 3: plan": "no plan 'Gold' in the catalogue",
+        "line 3: options": "no option 'TELEX' in the catalogue",
+    }
     assert _numbers(api, customer["token"]) == []
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from portal_runtime.errors import InvalidArgument, Violations
 
+from .catalogue import Catalogue, CatalogueOption, Plan
 from .lines import ICCID_PROBLEM, LineFields, PhoneNumber, parse_iccid, parse_status
 
 INVALID = "LINE_FILE_INVALID"
@@ -151,3 +152,47 @@ def _read_line(
         options=options,
     )
     return FileLine(n, fields)
+
+
+def match_catalogue(lines: list[FileLine], catalogue: Catalogue) -> list[FileLine]:
+    """The lines with their plan and options as catalogue codes (a file may name
+    them by code or by name, in any case); every line naming a plan or option
+    the catalogue lacks, or a product its plan does not belong to, is listed."""
+    plans = _lookup(catalogue.plans.values())
+    options = _lookup(catalogue.options.values())
+    problems = Violations()
+    matched: list[FileLine] = []
+    for line in lines:
+        fields = line.fields
+        n = line.line_number
+        plan = plans.get(fields.plan.casefold())
+        if plan is None:
+            problems.add(f"line {n}: plan", f"no plan {fields.plan!r} in the catalogue")
+        elif plan.product.casefold() != fields.product.casefold():
+            problems.add(
+                f"line {n}: product", f"plan {plan.code} belongs to product {plan.product!r}"
+            )
+        codes = []
+        for name in fields.options:
+            option = options.get(name.casefold())
+            if option is None:
+                problems.add(f"line {n}: options", f"no option {name!r} in the catalogue")
+            else:
+                codes.append(option.code)
+        if plan is not None:
+            fields = replace(
+                fields, plan=plan.code, product=plan.product, options=tuple(dict.fromkeys(codes))
+            )
+        matched.append(FileLine(n, fields))
+    problems.raise_if_any(INVALID)
+    return matched
+
+
+def _lookup(entries: Iterable[Plan | CatalogueOption]) -> dict[str, Plan | CatalogueOption]:
+    """By code and by name, case-insensitively (a code wins over a name)."""
+    found: dict[str, Plan | CatalogueOption] = {}
+    for entry in entries:
+        found.setdefault(entry.name.casefold(), entry)
+    for entry in entries:
+        found[entry.code.casefold()] = entry
+    return found

@@ -65,6 +65,11 @@ class Line:
     options: tuple[str, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Why a SUSPENDED line is, and the status reactivation gives back.
+    suspension_reason: str = ""
+    status_before_suspension: LineStatus | None = None
+    # The request being processed on the line: one at a time.
+    pending_request_id: str = ""
 
     @classmethod
     def new(cls, line_id: str, entity_id: str, fields: LineFields, now: datetime) -> Line:
@@ -81,6 +86,9 @@ class Line:
         self.customer_number = fields.customer_number
         self.product = fields.product
         self.plan = fields.plan
+        if fields.status is not self.status:
+            self.suspension_reason = ""
+            self.status_before_suspension = None
         self.status = fields.status
         self.options = fields.options
         self.updated_at = now

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -33,6 +33,11 @@ def _to_row(line: Line) -> dict[str, Any]:
         "options": "|".join(line.options),
         "created_at": line.created_at,
         "updated_at": line.updated_at,
+        "suspension_reason": line.suspension_reason,
+        "status_before_suspension": (
+            line.status_before_suspension.value if line.status_before_suspension else None
+        ),
+        "pending_request_id": line.pending_request_id,
     }
 
 
@@ -50,6 +55,11 @@ def _from_row(row: Row) -> Line:
         options=tuple(o for o in row.options.split("|") if o),
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
+        suspension_reason=row.suspension_reason,
+        status_before_suspension=(
+            LineStatus(row.status_before_suspension) if row.status_before_suspension else None
+        ),
+        pending_request_id=row.pending_request_id,
     )
 
 
@@ -93,6 +103,31 @@ class LinesRepository:
         rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
         return [_from_row(row) for row in rows[: page.limit]], len(rows) > page.limit
 
+    async def all_matching(
+        self, s: AsyncSession, entity_id: str, criteria: LineFilter
+    ) -> AsyncIterator[Line]:
+        """Every line the criteria match, by number, read in chunks (exports)."""
+        query = select(lines).where(*_where(entity_id, criteria)).order_by(c.number, c.id)
+        result = await s.stream(query.execution_options(yield_per=_PER_QUERY))
+        async for row in result:
+            yield _from_row(row)
+
+    async def by_ids(
+        self, s: AsyncSession, entity_id: str, line_ids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, Line]:
+        """The entity's lines among these ids (others, and other entities', absent)."""
+        found: dict[str, Line] = {}
+        ids = list(line_ids)
+        for start in range(0, len(ids), _PER_QUERY):
+            query = select(lines).where(
+                c.entity_id == entity_id, c.id.in_(ids[start : start + _PER_QUERY])
+            )
+            if for_update:
+                query = query.with_for_update()
+            for row in await s.execute(query):
+                found[row.id] = _from_row(row)
+        return found
+
     async def by_numbers(
         self, s: AsyncSession, entity_id: str, numbers: Sequence[str], *, for_update: bool = False
     ) -> dict[str, Line]:
@@ -116,3 +151,20 @@ class LinesRepository:
         row = _to_row(line)
         del row["id"], row["entity_id"], row["created_at"]
         await s.execute(update(lines).where(c.id == line.id).values(**row))
+
+    async def save_all(self, s: AsyncSession, changed: Sequence[Line]) -> None:
+        """Saves lines whole, in one executemany."""
+        if not changed:
+            return
+        # Bound names differ from the columns': SQLAlchemy reserves those for SET.
+        rows = []
+        for line in changed:
+            row = _to_row(line)
+            del row["entity_id"], row["created_at"]
+            rows.append({f"b_{name}": value for name, value in row.items()})
+        values = {name[2:]: bindparam(name) for name in rows[0] if name != "b_id"}
+        await s.execute(
+            update(lines).where(c.id == bindparam("b_id")).values(**values),
+            rows,
+            execution_options={"synchronize_session": False},
+        )

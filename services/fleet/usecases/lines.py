@@ -10,7 +10,7 @@ from portal_runtime.db import new_id
 from portal_runtime.errors import InvalidArgument, NotFound, require_field
 from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
-from services.fleet.domain.line_file import parse_line_file
+from services.fleet.domain.line_file import match_catalogue, parse_line_file
 from services.fleet.domain.lines import Line, LineStatus, search_filter
 from services.fleet.usecases.common import Deps, require_operator
 
@@ -63,14 +63,17 @@ async def import_lines(
     now = deps.clock()
     numbers = [line.fields.number.e164 for line in file_lines]
     async with deps.db.transaction() as s:
+        file_lines = match_catalogue(file_lines, await deps.repo.catalogue.load(s))
         known = await deps.repo.lines.by_numbers(s, entity_id, numbers, for_update=True)
         new: list[Line] = []
+        updated: list[Line] = []
         for file_line in file_lines:
             line = known.get(file_line.fields.number.e164)
             if line is None:
                 new.append(Line.new(new_id(), entity_id, file_line.fields, now))
             else:
                 line.update(file_line.fields, now)
-                await deps.repo.lines.save(s, line)
+                updated.append(line)
+        await deps.repo.lines.save_all(s, updated)
         await deps.repo.lines.add_all(s, new)
     return ImportResult(len(file_lines), len(new), len(file_lines) - len(new))

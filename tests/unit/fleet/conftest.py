@@ -15,7 +15,9 @@ from portal_runtime.tokens import Principal
 from services.fleet.__main__ import MIGRATIONS, build_deps
 from services.fleet.usecases.common import Deps
 
-PERMISSIONS = frozenset({"fleet.read"})
+from .helpers import load_catalogue
+
+PERMISSIONS = frozenset({"fleet.read", "fleet.write"})
 
 
 @dataclass
@@ -35,5 +37,7 @@ async def world(tmp_path: Path) -> World:
     await db.migrate(MIGRATIONS)
     settings = load_settings("fleet", {"PORTAL_VAR_DIR": str(tmp_path)})
     deps = build_deps(settings, db, clock=lambda: datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
-    yield World(deps, db)
+    world = World(deps, db)
+    await load_catalogue(deps, world.operator)
+    yield world
     await db.dispose()

@@ -34,3 +34,108 @@ def line_row(
 def line_file(rows: list[list[str]], *, separator: str = ";") -> bytes:
     text = "\r\n".join(separator.join(row) for row in [HEADER, *rows]) + "\r\n"
     return b"\xef\xbb\xbf" + text.encode()
+
+
+# The catalogue the fleet tests run on: two plans of one product, one of
+# another; two data bundles that exclude each other; a roaming pass (one-off)
+# that needs data; an SMS bundle; a plain roaming option.
+PLANS: list[dict] = [
+    {
+        "code": "BUS_M",
+        "name": "Business M",
+        "product": "Mobile",
+        "monthlyCents": 2500,
+        "vatBp": 2100,
+    },
+    {
+        "code": "BUS_L",
+        "name": "Business L",
+        "product": "Mobile",
+        "monthlyCents": 3500,
+        "vatBp": 2100,
+    },
+    {
+        "code": "DATA_ONLY",
+        "name": "Data only",
+        "product": "Data SIM",
+        "monthlyCents": 1500,
+        "vatBp": 2100,
+    },
+]
+OPTIONS: list[dict] = [
+    {
+        "code": "ROAMING",
+        "type": "OPTION_TYPE_ROAMING",
+        "name": "Roaming",
+        "priceCents": 0,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2100,
+    },
+    {
+        "code": "DATA_5GB",
+        "type": "OPTION_TYPE_DATA",
+        "name": "Data 5GB",
+        "priceCents": 1000,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2100,
+    },
+    {
+        "code": "DATA_20GB",
+        "type": "OPTION_TYPE_DATA",
+        "name": "Data 20GB",
+        "priceCents": 2000,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2100,
+        "plans": ["BUS_L"],
+        "excludes": ["DATA_5GB"],
+    },
+    {
+        "code": "ROAM_EU",
+        "type": "OPTION_TYPE_ROAMING",
+        "name": "Roaming pass EU",
+        "priceCents": 1500,
+        "priceKind": "PRICE_KIND_ONE_OFF",
+        "vatBp": 2100,
+        "requiresOneOf": ["DATA_5GB", "DATA_20GB"],
+    },
+    {
+        "code": "SMS_100",
+        "type": "OPTION_TYPE_SMS",
+        "name": "SMS 100",
+        "priceCents": 300,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2100,
+    },
+]
+
+
+async def load_catalogue(deps, operator) -> None:
+    """The test catalogue through the use cases (as the admin routes load it)."""
+    from services.fleet.domain.catalogue import OptionType, PriceKind
+    from services.fleet.usecases import catalogue
+
+    for plan in PLANS:
+        await catalogue.put_plan(
+            deps,
+            operator,
+            plan["code"],
+            name=plan["name"],
+            product=plan["product"],
+            monthly_cents=plan["monthlyCents"],
+            vat_bp=plan["vatBp"],
+        )
+    for option in OPTIONS:
+        await catalogue.put_option(
+            deps,
+            operator,
+            option["code"],
+            type=OptionType(option["type"].removeprefix("OPTION_TYPE_")),
+            name=option["name"],
+            description="",
+            price_cents=option["priceCents"],
+            price_kind=PriceKind(option["priceKind"].removeprefix("PRICE_KIND_")),
+            vat_bp=option["vatBp"],
+            plans=option.get("plans", []),
+            excludes=option.get("excludes", []),
+            requires_one_of=option.get("requiresOneOf", []),
+        )

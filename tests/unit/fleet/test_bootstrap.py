@@ -6,13 +6,14 @@ from pathlib import Path
 
 import grpc
 from google.api import httpbody_pb2
+from google.protobuf import json_format
 
 from portal.fleet.v1 import fleet_pb2 as pb
 from portal.fleet.v1 import fleet_pb2_grpc as rpc
 from services.fleet.__main__ import bootstrap
 from tests.support.services import make_tokens, offline_settings
 
-from .helpers import line_file, line_row
+from .helpers import OPTIONS, PLANS, line_file, line_row
 
 
 async def test_bootstrap_serves_fleet(tmp_path: Path) -> None:
@@ -24,6 +25,19 @@ async def test_bootstrap_serves_fleet(tmp_path: Path) -> None:
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
             fleet, admin = rpc.FleetServiceStub(channel), rpc.FleetAdminServiceStub(channel)
+            for plan in PLANS:
+                await admin.PutPlan(
+                    pb.PutPlanRequest(
+                        code=plan["code"], plan=json_format.ParseDict(plan, pb.Plan())
+                    ),
+                    metadata=tokens.operator(),
+                )
+            for option in OPTIONS:
+                given = json_format.ParseDict(option, pb.Option())
+                await admin.PutOption(
+                    pb.PutOptionRequest(code=option["code"], option=given),
+                    metadata=tokens.operator(),
+                )
             body = httpbody_pb2.HttpBody(
                 content_type="text/csv", data=line_file([line_row("0470123456", 1)])
             )

@@ -41,7 +41,7 @@ async def test_import_then_search(world: World) -> None:
     sim = ROWS[1][1]
     assert await _numbers(world, q=sim[-8:]) == ["+32471000001"]
     assert await _numbers(world, status=LineStatus.SUSPENDED) == ["+32471000001"]
-    assert await _numbers(world, plan="business m") == ["+32470123456", "+32472998877"]
+    assert await _numbers(world, plan="bus_m") == ["+32470123456", "+32472998877"]
     assert await _numbers(world, customer_number="C-200") == ["+32472998877"]
     assert await _numbers(world, q="nobody") == []
 
