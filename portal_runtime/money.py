@@ -22,6 +22,20 @@ MAX_OPERATION_CENTS = 10_000_000_000
 _BP = Decimal(BASIS_POINTS_PER_UNIT)
 
 
+# The VAT rates documents may carry (France: 0, 2.1, 5.5, 10 and 20 %), in
+# basis points: whatever prices a charge (fleet options, order fees) uses one,
+# so that billing can invoice it.
+VAT_RATES_BP = frozenset({0, 210, 550, 1000, 2000})
+
+
+def vat_rate_problem(rate_bp: int) -> str | None:
+    """Why `rate_bp` cannot be invoiced, or None."""
+    if rate_bp in VAT_RATES_BP:
+        return None
+    known = ", ".join(str(rate) for rate in sorted(VAT_RATES_BP))
+    return f"must be one of {known} (basis points)"
+
+
 def amount_problem(cents: int) -> str | None:
     """Why `cents` cannot be received or paid in one operation, or None."""
     if cents <= 0:

@@ -11,5 +11,6 @@ settlement, the bank's returns), and claims.
 tables and the repositories (domain objects in and out); `usecases/` load, call
 the domain, save and put the event in the outbox (`events.py` turns facts into
 integration events); `api.py` and `convert.py` are the gRPC servicers;
-`handlers.py` consumes identity's AccountUpdated and ordering's OrderSubmitted
-and OrderCancelled; `providers/` are the payment providers; `__main__.py` wires it."""
+`handlers.py` consumes identity's AccountUpdated, ordering's OrderSubmitted
+and OrderCancelled, and fleet's ChangeCompleted (its one-off charges invoiced);
+`providers/` are the payment providers; `__main__.py` wires it."""

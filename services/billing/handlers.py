@@ -1,6 +1,7 @@
 """Event consumers of billing: identity's AccountUpdated (the account
 projection), ordering's OrderSubmitted (the order's invoice) and OrderCancelled
-(its credit note)."""
+(its credit note), fleet's ChangeCompleted (the invoice of a request's one-off
+charges)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.fleet.v1 import events_pb2 as fleet_events
 from portal.identity.v1 import events_pb2 as identity_events
 from portal.ordering.v1 import events_pb2 as ordering_events
 from services.billing.domain.accounts import DEFAULT_LANGUAGE, EntityAccount
 from services.billing.domain.documents import Line
+from services.billing.domain.fleet_charges import OneOffCharge
 from services.billing.domain.order_invoices import lump_sum_lines, order_invoice_lines
 from services.billing.usecases.common import Deps
+from services.billing.usecases.fleet import invoice_fleet_charges
 from services.billing.usecases.orders import credit_cancelled_order, invoice_order
 
 log = logging.getLogger(__name__)
@@ -95,9 +99,35 @@ def order_cancelled_handler(deps: Deps) -> Handler:
     return on_order_cancelled
 
 
+def change_completed_handler(deps: Deps) -> Handler:
+    async def on_change_completed(
+        session: AsyncSession, event: fleet_events.ChangeCompleted
+    ) -> None:
+        """A request without one-off charges bills nothing."""
+        await invoice_fleet_charges(
+            deps,
+            session,
+            request_id=event.request_id,
+            entity_id=event.entity_id,
+            charges=[
+                OneOffCharge(
+                    option_code=charge.option_code,
+                    option_name=charge.option_name,
+                    unit_amount_cents=charge.unit_amount_cents,
+                    vat_bp=charge.vat_bp,
+                    quantity=charge.quantity,
+                )
+                for charge in event.charges
+            ],
+        )
+
+    return on_change_completed
+
+
 def subscriptions(deps: Deps) -> dict[type, Handler]:
     return {
         identity_events.AccountUpdated: account_updated_handler(deps),
         ordering_events.OrderSubmitted: order_submitted_handler(deps),
         ordering_events.OrderCancelled: order_cancelled_handler(deps),
+        fleet_events.ChangeCompleted: change_completed_handler(deps),
     }

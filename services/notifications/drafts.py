@@ -1,14 +1,17 @@
 """What each event's e-mail says: its template, recipient, language, links and
-the template's values, read from the event (protobuf) and, for order and
+the template's values, read from the event (protobuf) and, for order, fleet and
 billing e-mails, the account's contacts. Pure translation, no I/O: handlers.py
 hands the drafts to the `queue_message` use case."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
+from itertools import zip_longest
 from typing import Any
 
 from portal.billing.v1 import events_pb2 as billing_events
+from portal.fleet.v1 import events_pb2 as fleet_events
 from portal.identity.v1 import events_pb2 as identity_events
 from portal.ordering.v1 import events_pb2 as ordering_events
 from portal_runtime.money import format_euros
@@ -16,12 +19,14 @@ from services.notifications.domain.contacts import Contact, EntityContacts
 from services.notifications.domain.links import LinkBuilder, link_validity
 from services.notifications.domain.messages import Template, normalise_email
 from services.notifications.domain.wording import (
+    describe_change_kind,
     describe_claim_reason,
     describe_claim_status,
     describe_date,
     describe_document_type,
     describe_moment,
     describe_return_reason,
+    describe_suspension_reason,
     describe_validity,
 )
 from services.notifications.usecases.messages import Draft
@@ -167,6 +172,77 @@ def order_shipped(event: ordering_events.OrderShipped, contacts: EntityContacts)
     }
     links = [event.tracking_url] if event.tracking_url else []
     return _draft(event, Template.ORDER_SHIPPED, to, contacts.language, links, context)
+
+
+# --- fleet: to the manager, in the account's language ------------------------
+
+
+def _names(names: Sequence[str], codes: Sequence[str]) -> list[str]:
+    """The options' names as the event gives them, a code where a name is missing."""
+    pairs = zip_longest(names, codes, fillvalue="")
+    return [label for name, code in pairs if (label := name.strip() or code.strip())]
+
+
+def _outcome(line: fleet_events.LineOutcome) -> dict[str, str]:
+    """A listed line: its number as the country writes it, and its user."""
+    number = line.national_number or line.number
+    user = " ".join(line.user_name.split())
+    return {
+        "number": number,
+        "user_name": user,
+        "label": f"{number} ({user})" if user else number,
+        "reason": " ".join(line.failure_reason.split()),
+    }
+
+
+def change_completed(
+    event: fleet_events.ChangeCompleted, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """What was asked, the counts, then the lines the event lists (failed first,
+    then done, at most MAX_LISTED_OUTCOMES) and how many more there are."""
+    language = contacts.language
+    link = links.fleet_request(event.request_id)
+    listed = list(event.lines)
+    total = max(event.lines_total, event.lines_done + event.lines_failed, len(listed))
+    reason = event.suspension_reason.strip()
+    context = {
+        "request": describe_change_kind(event.kind, language),
+        "options_added": _names(event.activate_names, event.activate),
+        "options_removed": _names(event.deactivate_names, event.deactivate),
+        "suspension_reason": describe_suspension_reason(reason, language) if reason else "",
+        "plan": (event.plan_name or event.plan).strip(),
+        "iccid": event.iccid,
+        "lines_total": total,
+        "lines_done": event.lines_done,
+        "lines_failed": event.lines_failed,
+        "failed": [_outcome(line) for line in listed if not line.succeeded],
+        "done": [_outcome(line) for line in listed if line.succeeded],
+        "more": total - len(listed),
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.FLEET_CHANGE_COMPLETED, to, language, [link], context)
+
+
+def sim_ordered(
+    event: fleet_events.SimOrdered, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The SIM order's confirmation: what, how many, and where they are sent."""
+    link = links.login()
+    context = {
+        "reference": event.reference,
+        "quantity": event.quantity,
+        "esim": event.esim,
+        "recipient": event.recipient.strip(),
+        "address_lines": [line.strip() for line in event.address_lines if line.strip()],
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.SIM_ORDERED, to, contacts.language, [link], context)
 
 
 # --- billing: to the billing contact (else the manager) -----------------------

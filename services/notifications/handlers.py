@@ -1,5 +1,5 @@
 """Which events notifications consumes, and what each does: identity's,
-ordering's and billing's events become e-mails; identity's AccountUpdated keeps
+ordering's, fleet's and billing's events become e-mails; identity's AccountUpdated keeps
 notifications' own copy of each account's contacts.
 
 Each e-mail is queued (rendered and stored PENDING) in the consumer's
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.billing.v1 import events_pb2 as billing_events
+from portal.fleet.v1 import events_pb2 as fleet_events
 from portal.identity.v1 import events_pb2
 from portal.ordering.v1 import events_pb2 as ordering_events
 from services.notifications import drafts
@@ -46,6 +47,8 @@ class NotificationHandlers:
             events_pb2.AccountUpdated: self.on_account_updated,
             ordering_events.OrderSubmitted: self.on_order_submitted,
             ordering_events.OrderShipped: self.on_order_shipped,
+            fleet_events.ChangeCompleted: self.on_change_completed,
+            fleet_events.SimOrdered: self.on_sim_ordered,
             billing_events.DocumentIssued: self.on_document_issued,
             billing_events.ClaimOpened: self.on_claim_opened,
             billing_events.ClaimAnswered: self.on_claim_answered,
@@ -112,7 +115,7 @@ class NotificationHandlers:
         else:
             log.info("event %s is older than the contacts of %s", event.event_id, event.entity_id)
 
-    # --- ordering and billing: to the account's contacts ---------------------------
+    # --- ordering, fleet and billing: to the account's contacts --------------------
 
     async def on_order_submitted(
         self, s: AsyncSession, event: ordering_events.OrderSubmitted
@@ -123,6 +126,17 @@ class NotificationHandlers:
     async def on_order_shipped(self, s: AsyncSession, event: ordering_events.OrderShipped) -> None:
         contacts = await contacts_of(self.deps, s, event.entity_id)
         await queue_message(self.deps, s, drafts.order_shipped(event, contacts))
+
+    async def on_change_completed(
+        self, s: AsyncSession, event: fleet_events.ChangeCompleted
+    ) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        draft = drafts.change_completed(event, contacts, self.deps.links)
+        await queue_message(self.deps, s, draft)
+
+    async def on_sim_ordered(self, s: AsyncSession, event: fleet_events.SimOrdered) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        await queue_message(self.deps, s, drafts.sim_ordered(event, contacts, self.deps.links))
 
     async def on_document_issued(
         self, s: AsyncSession, event: billing_events.DocumentIssued

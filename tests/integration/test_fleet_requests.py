@@ -110,6 +110,25 @@ def test_one_line_roaming_pass_in_and_sms_bundle_out(
     assert operation["operation"]["activate"] == ["ROAM_EU"]
     assert operation["operation"]["number"] == "+32470123456"
 
+    # The confirmation e-mail, in the account's language (French).
+    def confirmation() -> dict[str, Any] | None:
+        mails = api.messages(customer["managerEmail"])
+        return next((m for m in mails if m["template"] == "fleet_change_completed"), None)
+
+    mail = wait_for(confirmation, what="the confirmation e-mail")
+    assert mail["subject"] == "Votre demande sur 1 ligne est traitée"
+
+    # The roaming pass is one-off: billing invoices it once (15.00 + 20 % VAT).
+    def invoice() -> dict[str, Any] | None:
+        docs = api.get("/v1/documents", token, params={"type": "DOCUMENT_TYPE_INVOICE"}).json()
+        return next(iter(docs.get("documents", [])), None)
+
+    issued = wait_for(invoice, what="the roaming pass's invoice")
+    assert issued["totalExclTax"]["amountCents"] == "1500"
+    assert issued["totalInclTax"]["amountCents"] == "1800"
+    (charged,) = issued["lines"]
+    assert charged["quantity"] == "1" and "Roaming pass EU" in charged["label"]
+
 
 def test_forty_lines_of_one_plan_change_their_data_option(
     api: Api, customer: dict, simulator: Simulator

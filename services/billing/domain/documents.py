@@ -18,14 +18,18 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
-from portal_runtime.money import MAX_OPERATION_CENTS, Totals, totals_by_rate
+from portal_runtime.money import (
+    MAX_OPERATION_CENTS,
+    Totals,
+    totals_by_rate,
+    vat_rate_problem,
+)
 
 DEFAULT_PAYMENT_TERM_DAYS = 30
 RETENTION_YEARS = 5
 MAX_SEQUENCE = 99_999_999
 LABEL_MAX = 200
 MAX_QUANTITY = 1_000_000
-VAT_RATES_BP = frozenset({0, 210, 550, 1000, 2000})
 
 
 class DocumentType(StrEnum):
@@ -125,6 +129,9 @@ class Document:
     credits_document_id: str = ""  # a credit note: the invoice it cancels
     credited_by_id: str = ""  # an invoice: the credit note that cancelled it
     paid_cents: int = 0
+    # What an invoice bills when it is no order ("fleet-request:<id>"): one
+    # invoice per source, however often its event comes.
+    source_key: str = ""
 
     @property
     def totals(self) -> Totals:
@@ -194,6 +201,7 @@ def issue_document(
     period_start: date | None = None,
     period_end: date | None = None,
     order_id: str = "",
+    source_key: str = "",
 ) -> tuple[Document, DocumentIssued]:
     """A new document issued on `issue_date` under `number`: an invoice falls due
     after the payment term, any other document on the day it is issued."""
@@ -209,6 +217,7 @@ def issue_document(
         period_start=period_start,
         period_end=period_end,
         order_id=order_id,
+        source_key=source_key,
     )
     return document, _issued(document)
 
@@ -237,9 +246,9 @@ def validate_lines(doc_type: DocumentType, lines: Sequence[Line]) -> tuple[Line,
             violations.add(
                 f"{at}.unitPriceExclTax", f"the line must total at most {MAX_OPERATION_CENTS} cents"
             )
-        if line.vat_rate_bp not in VAT_RATES_BP:
-            known = ", ".join(str(rate) for rate in sorted(VAT_RATES_BP))
-            violations.add(f"{at}.vatRateBp", f"must be one of {known} (basis points)")
+        vat_problem = vat_rate_problem(line.vat_rate_bp)
+        if vat_problem:
+            violations.add(f"{at}.vatRateBp", vat_problem)
         clean.append(dataclasses.replace(line, label=label))
     if not violations and compute_totals(clean).incl_cents > MAX_OPERATION_CENTS:
         violations.add("lines", f"the document must total at most {MAX_OPERATION_CENTS} cents")

@@ -154,6 +154,14 @@ class DocumentsRepository:
         row = (await s.execute(query)).first()
         return _document(row) if row is not None else None
 
+    async def invoice_of_source(self, s: AsyncSession, source_key: str) -> Document | None:
+        """The invoice issued for this source (`Document.source_key`), if any."""
+        query = select(documents).where(
+            documents.c.source_key == source_key, documents.c.type == DocumentType.INVOICE.value
+        )
+        row = (await s.execute(query)).first()
+        return _document(row) if row is not None else None
+
     async def find(
         self,
         s: AsyncSession,

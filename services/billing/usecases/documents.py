@@ -54,6 +54,7 @@ async def issue(
     period_start: date | None = None,
     period_end: date | None = None,
     order_id: str = "",
+    source_key: str = "",
 ) -> Document:
     """Numbers and stores a new document in `s`, with its DocumentIssued event."""
     now = deps.clock()
@@ -68,6 +69,7 @@ async def issue(
         period_start=period_start,
         period_end=period_end,
         order_id=order_id,
+        source_key=source_key,
     )
     await deps.repo.documents.add(s, doc, created_at=now)
     await add_event(s, events.document_issued(issued))

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from portal_runtime.errors import InvalidArgument, Violations
+from portal_runtime.money import vat_rate_problem
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 CODE_PROBLEM = "must be 1-40 upper-case letters, digits, '_' or '-'"
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
-MAX_VAT_BP = 10_000
 MAX_PRICE_CENTS = 100_000_00
 
 
@@ -89,8 +89,10 @@ def _price(violations: Violations, cents: int, name: str) -> None:
 
 
 def _vat(violations: Violations, vat_bp: int, name: str) -> None:
-    if not 0 <= vat_bp <= MAX_VAT_BP:
-        violations.add(name, "must be a rate in basis points between 0 and 10000")
+    # Billing invoices only the rates it knows: a one-off option must be billable.
+    problem = vat_rate_problem(vat_bp)
+    if problem:
+        violations.add(name, problem)
 
 
 def new_plan(code: str, name: str, product: str, monthly_cents: int, vat_bp: int) -> Plan:

@@ -80,6 +80,10 @@ class LinkBuilder:
         """A claim in the customer's space."""
         return f"{self.web_url}/claims/{_segment(claim_id, 'claimId')}"
 
+    def fleet_request(self, request_id: str) -> str:
+        """A request on lines (options, suspension...) in the customer's space."""
+        return f"{self.web_url}/fleet/requests/{_segment(request_id, 'requestId')}"
+
     def admin_claim(self, claim_id: str) -> str:
         """A claim in the operators' back office."""
         return f"{self.web_url}/admin/claims/{_segment(claim_id, 'claimId')}"

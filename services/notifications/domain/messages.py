@@ -38,6 +38,8 @@ class Template(enum.StrEnum):
     CLAIM_ANSWERED = "claim_answered"
     DIRECT_DEBIT_SCHEDULED = "direct_debit_scheduled"
     DIRECT_DEBIT_RETURNED = "direct_debit_returned"
+    FLEET_CHANGE_COMPLETED = "fleet_change_completed"
+    SIM_ORDERED = "sim_ordered"
 
 
 class Status(enum.StrEnum):

@@ -1,5 +1,5 @@
 """The words e-mails are written with: languages, how long a link stays valid,
-dates and moments, and billing's codes in words (French and English)."""
+dates and moments, and billing's and fleet's codes in words (French and English)."""
 
 from __future__ import annotations
 
@@ -112,6 +112,22 @@ _RETURN_REASONS = {
 }
 
 
+# Fleet's codes: what a request on lines asked, and why lines were suspended.
+_CHANGE_KINDS = {
+    "OPTIONS": ("modification des options", "change of options"),
+    "SUSPEND": ("suspension des lignes", "suspension of the lines"),
+    "REACTIVATE": ("réactivation des lignes", "reactivation of the lines"),
+    "SWITCH_TO_PREPAID": ("passage en prépayé", "switch to prepaid"),
+    "CHANGE_PLAN": ("changement de forfait", "change of plan"),
+    "ACTIVATE_SIM": ("activation d'une carte SIM", "activation of a SIM card"),
+}
+_SUSPENSION_REASONS = {
+    "LOSS": ("perte", "loss"),
+    "THEFT": ("vol", "theft"),
+    "TEMPORARY": ("suspension temporaire", "temporary suspension"),
+}
+
+
 def _label(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
     code = (code or "").strip().upper()
     words = table.get(code)
@@ -138,3 +154,13 @@ def describe_claim_status(code: str, language: str) -> str:
 def describe_return_reason(code: str, language: str) -> str:
     """'AM04' -> 'provision insuffisante' / 'insufficient funds'."""
     return _label(_RETURN_REASONS, code, language)
+
+
+def describe_change_kind(code: str, language: str) -> str:
+    """'SWITCH_TO_PREPAID' -> 'passage en prépayé' / 'switch to prepaid'."""
+    return _label(_CHANGE_KINDS, code, language)
+
+
+def describe_suspension_reason(code: str, language: str) -> str:
+    """'THEFT' -> 'vol' / 'theft'."""
+    return _label(_SUSPENSION_REASONS, code, language)

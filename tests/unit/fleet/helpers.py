@@ -45,21 +45,21 @@ PLANS: list[dict] = [
         "name": "Business M",
         "product": "Mobile",
         "monthlyCents": 2500,
-        "vatBp": 2100,
+        "vatBp": 2000,
     },
     {
         "code": "BUS_L",
         "name": "Business L",
         "product": "Mobile",
         "monthlyCents": 3500,
-        "vatBp": 2100,
+        "vatBp": 2000,
     },
     {
         "code": "DATA_ONLY",
         "name": "Data only",
         "product": "Data SIM",
         "monthlyCents": 1500,
-        "vatBp": 2100,
+        "vatBp": 2000,
     },
 ]
 OPTIONS: list[dict] = [
@@ -69,7 +69,7 @@ OPTIONS: list[dict] = [
         "name": "Roaming",
         "priceCents": 0,
         "priceKind": "PRICE_KIND_MONTHLY",
-        "vatBp": 2100,
+        "vatBp": 2000,
     },
     {
         "code": "DATA_5GB",
@@ -77,7 +77,7 @@ OPTIONS: list[dict] = [
         "name": "Data 5GB",
         "priceCents": 1000,
         "priceKind": "PRICE_KIND_MONTHLY",
-        "vatBp": 2100,
+        "vatBp": 2000,
     },
     {
         "code": "DATA_20GB",
@@ -85,7 +85,7 @@ OPTIONS: list[dict] = [
         "name": "Data 20GB",
         "priceCents": 2000,
         "priceKind": "PRICE_KIND_MONTHLY",
-        "vatBp": 2100,
+        "vatBp": 2000,
         "plans": ["BUS_L"],
         "excludes": ["DATA_5GB"],
     },
@@ -95,7 +95,7 @@ OPTIONS: list[dict] = [
         "name": "Roaming pass EU",
         "priceCents": 1500,
         "priceKind": "PRICE_KIND_ONE_OFF",
-        "vatBp": 2100,
+        "vatBp": 2000,
         "requiresOneOf": ["DATA_5GB", "DATA_20GB"],
     },
     {
@@ -104,7 +104,7 @@ OPTIONS: list[dict] = [
         "name": "SMS 100",
         "priceCents": 300,
         "priceKind": "PRICE_KIND_MONTHLY",
-        "vatBp": 2100,
+        "vatBp": 2000,
     },
 ]
 

@@ -160,6 +160,8 @@ async def test_bootstrapped_service_stores_sends_and_lists(
         "AccountUpdated",
         "OrderSubmitted",
         "OrderShipped",
+        "ChangeCompleted",
+        "SimOrdered",
         "DocumentIssued",
         "ClaimOpened",
         "ClaimAnswered",

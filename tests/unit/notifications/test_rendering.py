@@ -104,6 +104,32 @@ CONTEXTS: dict[str, dict] = {
         "returned_on": "27/03/2026",
         "reopened": True,
     },
+    "fleet_change_completed": {
+        "kind": "SUSPEND",
+        "request": "suspension des lignes",
+        "options_added": [],
+        "options_removed": [],
+        "suspension_reason": "vol",
+        "plan": "",
+        "iccid": "",
+        "lines_total": 3,
+        "lines_done": 1,
+        "lines_failed": 1,
+        "failed": [{"label": "06 12 34 56 78 (Jean Martin)", "reason": "ligne résiliée"}],
+        "done": [{"label": "06 98 76 54 32", "reason": ""}],
+        "more": 1,
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+    },
+    "sim_ordered": {
+        "reference": "SIM-2026-000007",
+        "quantity": 2,
+        "esim": False,
+        "recipient": "Jean Dupont",
+        "address_lines": ["12 rue des Lilas", "69003 Lyon"],
+        "entity_name": "Transports Dupont",
+        "client_number": "C-100234",
+    },
 }
 
 # What each message must say, per language (beyond the link).
@@ -144,6 +170,18 @@ FACTS = {
     ("direct_debit_scheduled", "en"): ["FAC-2026-000042", "24/03/2026", "UMR", "***0 189"],
     ("direct_debit_returned", "fr"): ["FAC-2026-000042", "provision insuffisante", "reste due"],
     ("direct_debit_returned", "en"): ["FAC-2026-000042", "AM04", "due again"],
+    ("fleet_change_completed", "fr"): [
+        "Votre demande sur 3 lignes est traitée (1 en échec)",
+        "06 12 34 56 78 (Jean Martin) : ligne résiliée",
+        "et 1 autre ligne,",
+    ],
+    ("fleet_change_completed", "en"): [
+        "Your request on 3 lines is done (1 failed)",
+        "06 12 34 56 78 (Jean Martin): ligne résiliée",
+        "and 1 more line,",
+    ],
+    ("sim_ordered", "fr"): ["SIM-2026-000007", "2 cartes SIM", "69003 Lyon"],
+    ("sim_ordered", "en"): ["SIM-2026-000007", "2 SIM cards", "69003 Lyon"],
 }
 
 
