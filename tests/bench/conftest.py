@@ -17,6 +17,8 @@ OPERATOR_PASSWORD = "Bench-Operator-Pass-1"
 # name -> mean seconds, filled by the benchmarks, printed at the end.
 MEANS: dict[str, float] = {}
 BASELINES: dict[str, str] = {}
+# name -> items handled per round (lines, rows), to print a rate too.
+ITEMS: dict[str, int] = {}
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +42,12 @@ def bench_api(bench_suite: Suite) -> Iterator[Api]:
     api.close()
 
 
-def record(name: str, benchmark, baseline: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def record(name: str, benchmark, baseline: str | None = None, items: int = 0) -> None:  # type: ignore[no-untyped-def]
     MEANS[name] = benchmark.stats.stats.mean
     if baseline:
         BASELINES[name] = baseline
+    if items:
+        ITEMS[name] = items
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
@@ -52,9 +56,10 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     terminalreporter.section("ratios to the baseline measured in this run")
     for name, mean in MEANS.items():
         base = BASELINES.get(name)
+        rate = f"  ({ITEMS[name] / mean:,.0f} per s)" if name in ITEMS and mean else ""
         if base and base in MEANS:
             terminalreporter.write_line(
-                f"{name:<40} {mean * 1000:8.2f} ms  = {mean / MEANS[base]:6.1f} x {base}"
+                f"{name:<40} {mean * 1000:8.2f} ms  = {mean / MEANS[base]:6.1f} x {base}{rate}"
             )
         else:
-            terminalreporter.write_line(f"{name:<40} {mean * 1000:8.2f} ms  (baseline)")
+            terminalreporter.write_line(f"{name:<40} {mean * 1000:8.2f} ms  (baseline){rate}")
