@@ -116,6 +116,7 @@ def seed(
         ).raise_for_status()
         _seed_orders(client)
         _seed_billing(client, operator)
+        _seed_fleet(client, operator)
 
 
 def _seed_orders(client: httpx.Client) -> None:
@@ -171,4 +172,208 @@ def _seed_billing(client: httpx.Client, operator_token: str) -> None:
             ],
         },
         headers={"Authorization": f"Bearer {operator_token}"},
+    ).raise_for_status()
+
+
+# ---- mobile fleet ----------------------------------------------------------------
+
+DEMO_FLEET_LINES = 300
+DEMO_PLANS = [
+    {"code": "PRO_S", "name": "Pro S", "product": "Mobile", "monthlyCents": 1500, "vatBp": 2000},
+    {"code": "PRO_M", "name": "Pro M", "product": "Mobile", "monthlyCents": 2500, "vatBp": 2000},
+    {"code": "PRO_L", "name": "Pro L", "product": "Mobile", "monthlyCents": 4000, "vatBp": 2000},
+    {
+        "code": "DATA_SIM",
+        "name": "Data SIM",
+        "product": "Data SIM",
+        "monthlyCents": 1200,
+        "vatBp": 2000,
+    },
+]
+DEMO_OPTIONS = [
+    {
+        "code": "DATA_5GB",
+        "type": "OPTION_TYPE_DATA",
+        "name": "Data 5 Go",
+        "description": "5 Go de données par mois",
+        "priceCents": 1000,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2000,
+    },
+    {
+        "code": "DATA_20GB",
+        "type": "OPTION_TYPE_DATA",
+        "name": "Data 20 Go",
+        "description": "20 Go de données par mois",
+        "priceCents": 2000,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2000,
+        "plans": ["PRO_M", "PRO_L"],
+        "excludes": ["DATA_5GB"],
+    },
+    {
+        "code": "ROAM_WORLD",
+        "type": "OPTION_TYPE_ROAMING",
+        "name": "Roaming Monde",
+        "description": "Appels et données hors Europe",
+        "priceCents": 1000,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2000,
+        "requiresOneOf": ["DATA_5GB", "DATA_20GB"],
+    },
+    {
+        "code": "ROAM_EU_PASS",
+        "type": "OPTION_TYPE_ROAMING",
+        "name": "Pass Europe 7 jours",
+        "description": "Une semaine d'appels et de données en Europe",
+        "priceCents": 1500,
+        "priceKind": "PRICE_KIND_ONE_OFF",
+        "vatBp": 2000,
+        "requiresOneOf": ["DATA_5GB", "DATA_20GB"],
+    },
+    {
+        "code": "SMS_UNL",
+        "type": "OPTION_TYPE_SMS",
+        "name": "SMS illimités",
+        "priceCents": 500,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2000,
+    },
+    {
+        "code": "VOICEMAIL_PRO",
+        "type": "OPTION_TYPE_OTHER",
+        "name": "Messagerie vocale pro",
+        "priceCents": 200,
+        "priceKind": "PRICE_KIND_MONTHLY",
+        "vatBp": 2000,
+    },
+]
+_FIRST = [
+    "Alice",
+    "Hugo",
+    "Linh",
+    "Sofia",
+    "Karim",
+    "Emma",
+    "Lucas",
+    "Nora",
+    "Jules",
+    "Inès",
+    "Tom",
+    "Chloé",
+    "Yanis",
+    "Léa",
+    "Mehdi",
+]
+_LAST = [
+    "Martin",
+    "Bernard",
+    "Nguyen",
+    "Dubois",
+    "Lambert",
+    "Peeters",
+    "Janssens",
+    "Moreau",
+    "Fontaine",
+    "Leroy",
+    "Claes",
+    "Girard",
+    "Mertens",
+    "Roux",
+    "Wouters",
+    "Simon",
+    "Maes",
+    "Lefebvre",
+    "Dupont",
+    "Willems",
+]
+
+
+def _with_check_digit(body: str) -> str:
+    """An ICCID: `body` and its Luhn check digit."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
+def demo_fleet_file(count: int = DEMO_FLEET_LINES) -> bytes:
+    """The demo customer's lines: plans, statuses and options spread the way a
+    company's fleet is (most lines active on Pro M, a few suspended or prepaid)."""
+    rows = ["Number;ICCID;User name;Customer number;Product;Plan;Status;Options"]
+    for n in range(count):
+        plan = ("PRO_M", "PRO_M", "PRO_S", "PRO_L", "DATA_SIM")[n % 5]
+        product = "Data SIM" if plan == "DATA_SIM" else "Mobile"
+        status = "SUSPENDED" if n % 37 == 5 else "PREPAID" if n % 23 == 7 else "ACTIVE"
+        options = {
+            "PRO_M": "DATA_5GB|VOICEMAIL_PRO",
+            "PRO_S": "SMS_UNL",
+            "PRO_L": "DATA_20GB|ROAM_WORLD",
+            "DATA_SIM": "DATA_5GB",
+        }[plan]
+        user = f"{_FIRST[n % len(_FIRST)]} {_LAST[(n * 7) % len(_LAST)]}"
+        customer = "C100001-M" if n % 4 else "C100001-D"
+        number = f"+32 47{n // 100 % 10} {n % 100:02d} {(n * 37) % 100:02d} {(n * 53) % 100:02d}"
+        iccid = _with_check_digit(f"893210{n:012d}")
+        rows.append(f"{number};{iccid};{user};{customer};{product};{plan};{status};{options}")
+    return ("\ufeff" + "\r\n".join(rows) + "\r\n").encode()
+
+
+def demo_usage_file(numbers: list[str], months: list[str]) -> bytes:
+    rows = ["Number;Month;Voice minutes;SMS;Data MB;Out of bundle"]
+    for m, month in enumerate(months):
+        for n, number in enumerate(numbers):
+            extra = (n * 7 + m * 3) % 41
+            out_of_bundle = f"{extra * 1.75:.2f}".replace(".", ",") if extra > 30 else "0"
+            rows.append(
+                f"{number};{month};{(n * 13 + m) % 900};{(n * 5) % 300};"
+                f"{(n * 97 + m * 11) % 9000};{out_of_bundle}"
+            )
+    return ("\r\n".join(rows) + "\r\n").encode()
+
+
+def _seed_fleet(client: httpx.Client, operator_token: str) -> None:
+    """The operator's catalogue, a fleet of a few hundred lines for the demo
+    customer and two months of their consumption."""
+    operator = {"Authorization": f"Bearer {operator_token}"}
+    for plan in DEMO_PLANS:
+        client.put(
+            f"/v1/admin/fleet/plans/{plan['code']}", json=plan, headers=operator
+        ).raise_for_status()
+    for option in DEMO_OPTIONS:
+        client.put(
+            f"/v1/admin/fleet/options/{option['code']}", json=option, headers=operator
+        ).raise_for_status()
+    auth = {"Authorization": f"Bearer {login(client, MANAGER_EMAIL, MANAGER_PASSWORD)}"}
+    entity_id = client.get("/v1/me", headers=auth).json()["currentEntity"]["id"]
+    client.post(
+        "/v1/admin/fleet/lines:import",
+        params={"entityId": entity_id},
+        content=demo_fleet_file(),
+        headers={**operator, "Content-Type": "text/csv"},
+    ).raise_for_status()
+    numbers: list[str] = []
+    page_token = ""
+    while True:
+        answer = client.get(
+            "/v1/fleet/lines", params={"pageSize": 500, "pageToken": page_token}, headers=auth
+        )
+        answer.raise_for_status()
+        numbers += [line["number"] for line in answer.json().get("lines", [])]
+        page_token = answer.json().get("nextPageToken", "")
+        if not page_token:
+            break
+    today = time.gmtime()
+    months = []
+    for back in (2, 1):
+        year, month = today.tm_year, today.tm_mon - back
+        if month < 1:
+            year, month = year - 1, month + 12
+        months.append(f"{year:04d}-{month:02d}")
+    client.post(
+        "/v1/admin/fleet/usage:import",
+        params={"entityId": entity_id},
+        content=demo_usage_file(numbers, months),
+        headers={**operator, "Content-Type": "text/csv"},
     ).raise_for_status()

@@ -8,14 +8,12 @@ reported as ``line <n>: <jsonName>`` and nothing is written then."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from portal_runtime.errors import InvalidArgument, Violations
+from portal_runtime.errors import Violations
 
+from . import csv_rows
 from .catalogue import Catalogue, CatalogueOption, Plan
 from .lines import ICCID_PROBLEM, LineFields, PhoneNumber, parse_iccid, parse_status
 
@@ -36,7 +34,7 @@ COLUMNS: tuple[tuple[str, frozenset[str], bool], ...] = (
     ("options", frozenset({"options", "option"}), False),
 )
 _BY_ALIAS = {alias: name for name, aliases, _ in COLUMNS for alias in aliases}
-_NOT_LETTERS = re.compile(r"[^a-z]")
+_REQUIRED = [name for name, _, required in COLUMNS if required]
 
 NumberParser = Callable[[str], PhoneNumber | None]
 
@@ -47,51 +45,29 @@ class FileLine:
     fields: LineFields
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _file_error(description: str, reason: str) -> InvalidArgument:
-    return InvalidArgument.for_field("file", description, reason=reason)
-
-
-def _header_positions(cells: list[str], problems: Violations) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _BY_ALIAS.get(_NOT_LETTERS.sub("", cell.strip().lower()))
-        if name and name not in positions:
-            positions[name] = index
-    for name, _, required in COLUMNS:
-        if required and name not in positions:
-            problems.add("line 1: header", f"needs a '{name}' column")
-    return positions
-
-
 def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
     """The file's lines; InvalidArgument naming every bad line (or the file)."""
     if len(data) > MAX_BYTES:
-        raise _file_error(f"is larger than {MAX_BYTES} bytes: split it", "LINE_FILE_TOO_LARGE")
-    text = _decode(data)
+        raise csv_rows.file_error(
+            f"is larger than {MAX_BYTES} bytes: split it", "LINE_FILE_TOO_LARGE"
+        )
+    text = csv_rows.decode(data)
     if not text.strip():
-        raise _file_error("is empty: it needs a header line and lines", "LINE_FILE_EMPTY")
-    header_line = text.split("\n", 1)[0]
-    separator = ";" if header_line.count(";") >= header_line.count(",") else ","
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        raise csv_rows.file_error("is empty: it needs a header line and lines", "LINE_FILE_EMPTY")
     problems = Violations()
-    positions = _header_positions(next(rows), problems)
+    rows = csv_rows.rows(text, csv_rows.separator_of(text), problems, INVALID)
+    _, header = next(rows)
+    positions = csv_rows.header_positions(header, _BY_ALIAS, _REQUIRED, problems)
     problems.raise_if_any(INVALID)
     lines: list[FileLine] = []
     seen: dict[str, int] = {}
-    for index, row in enumerate(rows, start=2):
+    for index, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(lines) >= MAX_LINES:
-            raise _file_error(f"has more than {MAX_LINES} lines: split it", "LINE_FILE_TOO_LARGE")
+            raise csv_rows.file_error(
+                f"has more than {MAX_LINES} lines: split it", "LINE_FILE_TOO_LARGE"
+            )
         line = _read_line(index, row, positions, parse_number, problems)
         if line is None:
             continue
@@ -102,7 +78,7 @@ def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
         lines.append(line)
     problems.raise_if_any(INVALID)
     if not lines:
-        raise _file_error("has no lines after its header", "LINE_FILE_EMPTY")
+        raise csv_rows.file_error("has no lines after its header", "LINE_FILE_EMPTY")
     return lines
 
 

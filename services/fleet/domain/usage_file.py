@@ -13,17 +13,15 @@ file is for one account, and a figure of a line it does not have is refused."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal_runtime.errors import InvalidArgument, Violations
+from portal_runtime.errors import Violations
 from portal_runtime.money import MAX_OPERATION_CENTS, format_euros
 
+from . import csv_rows
 from .lines import PhoneNumber
 from .usage import Usage
 
@@ -55,6 +53,7 @@ COLUMNS: tuple[tuple[str, frozenset[str]], ...] = (
                                "horsforfaiteur", "horsforfaiteuros", "montanthorsforfait"})),
 )  # fmt: skip
 _BY_ALIAS = {alias: name for name, aliases in COLUMNS for alias in aliases}
+_REQUIRED = [name for name, _ in COLUMNS]
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _FR_MONTH = re.compile(r"^(0[1-9]|1[0-2])/(\d{4})$")
 # Spreadsheets group thousands with (non-breaking) spaces: `1 250`.
@@ -120,56 +119,6 @@ def parse_euros_cents(raw: str) -> tuple[int | None, str | None]:
     return cents, None
 
 
-def _normalise_header(raw: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", raw)
-    return "".join(ch for ch in decomposed.casefold() if ch.isascii() and ch.isalpha())
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _file_error(description: str, reason: str) -> InvalidArgument:
-    return InvalidArgument.for_field("file", description, reason=reason)
-
-
-def _rows(text: str, separator: str, problems: Violations) -> Iterator[tuple[int, list[str]]]:
-    """(line where the row starts, cells). A row the csv module cannot read (a
-    cell over its 128 KiB limit...) ends the file, that line named after the
-    problems found so far."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.add(
-                f"line {start}", f"cannot be read as CSV ({exc}); nothing after it was read"
-            )
-            problems.raise_if_any(INVALID)
-        yield start, row
-        start = reader.line_num + 1
-
-
-def _header_positions(cells: list[str], problems: Violations) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _BY_ALIAS.get(_normalise_header(cell))
-        if name and name not in positions:
-            positions[name] = index
-    for name, _ in COLUMNS:
-        if name not in positions:
-            problems.add("line 1: header", f"needs a '{name}' column")
-    return positions
-
-
 def parse_usage_file(
     data: bytes, parse_number: NumberParser, *, this_month: str = ""
 ) -> list[UsageLine]:
@@ -177,16 +126,16 @@ def parse_usage_file(
     `this_month` (``YYYY-MM``, "" for no check): later months are refused, a
     line cannot have consumed yet."""
     if len(data) > MAX_BYTES:
-        raise _file_error(f"is larger than {MAX_BYTES} bytes: split it", "USAGE_FILE_TOO_LARGE")
-    text = _decode(data)
+        raise csv_rows.file_error(
+            f"is larger than {MAX_BYTES} bytes: split it", "USAGE_FILE_TOO_LARGE"
+        )
+    text = csv_rows.decode(data)
     if not text.strip():
-        raise _file_error("is empty: it needs a header line and lines", "USAGE_FILE_EMPTY")
-    header_line = text.split("\n", 1)[0]
-    separator = ";" if header_line.count(";") >= header_line.count(",") else ","
+        raise csv_rows.file_error("is empty: it needs a header line and lines", "USAGE_FILE_EMPTY")
     problems = Violations()
-    rows = _rows(text, separator, problems)
+    rows = csv_rows.rows(text, csv_rows.separator_of(text), problems, INVALID)
     _, header = next(rows)
-    positions = _header_positions(header, problems)
+    positions = csv_rows.header_positions(header, _BY_ALIAS, _REQUIRED, problems)
     problems.raise_if_any(INVALID)
     lines: list[UsageLine] = []
     seen: dict[tuple[str, str], int] = {}
@@ -196,7 +145,9 @@ def parse_usage_file(
             continue
         count += 1
         if count > MAX_LINES:
-            raise _file_error(f"has more than {MAX_LINES} lines: split it", "USAGE_FILE_TOO_LARGE")
+            raise csv_rows.file_error(
+                f"has more than {MAX_LINES} lines: split it", "USAGE_FILE_TOO_LARGE"
+            )
         line = _read_line(n, row, positions, parse_number, this_month, problems)
         if line is None:
             continue
@@ -209,7 +160,7 @@ def parse_usage_file(
         lines.append(line)
     problems.raise_if_any(INVALID)
     if not lines:
-        raise _file_error("has no lines after its header", "USAGE_FILE_EMPTY")
+        raise csv_rows.file_error("has no lines after its header", "USAGE_FILE_EMPTY")
     return lines
 
 

@@ -75,3 +75,22 @@ def test_an_empty_file_is_refused(data: bytes) -> None:
     with pytest.raises(InvalidArgument) as error:
         parse_line_file(data, parse_number)
     assert "file" in _problems(error)
+
+
+def test_french_headers_with_accents_are_read() -> None:
+    header = "Numéro;ICCID;Utilisateur;Numéro client;Produit;Forfait;Statut\r\n"
+    row = line_row("0470 12 34 56", 1)[:7]
+    data = (header + ";".join(row) + "\r\n").encode()
+    (line,) = parse_line_file(data, parse_number)
+    assert line.fields.number.e164 == "+32470123456"
+    assert line.fields.customer_number == "C-100"
+
+
+def test_an_unreadable_row_is_named_not_crashed_on() -> None:
+    huge = '"' + "x" * (200 * 1024) + '"'
+    rows = [line_row("0470 12 34 56", 1), [huge, *line_row("0470 12 34 57", 2)[1:]]]
+    with pytest.raises(InvalidArgument) as raised:
+        parse_line_file(line_file(rows), parse_number)
+    (violation,) = raised.value.violations
+    assert violation.field == "line 3"
+    assert violation.description.startswith("cannot be read as CSV")
