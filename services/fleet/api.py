@@ -7,6 +7,7 @@ from google.api import httpbody_pb2
 from portal.fleet.v1 import fleet_pb2 as pb
 from portal.fleet.v1 import fleet_pb2_grpc
 from portal_runtime.auth import current_principal
+from portal_runtime.protos import to_timestamp
 from services.fleet import convert
 from services.fleet.domain.usage import UsageFilter
 from services.fleet.usecases import (
@@ -36,9 +37,13 @@ class FleetApi(fleet_pb2_grpc.FleetServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListLinesResponse(
+        answer = pb.ListLinesResponse(
             lines=[convert.line(line) for line in found], next_page_token=token
         )
+        updated = await lines.fleet_updated_at(self.deps, current_principal())
+        if updated is not None:
+            answer.data_updated_at.CopyFrom(to_timestamp(updated))
+        return answer
 
     async def GetLine(self, request: pb.GetLineRequest, context):
         return convert.line(await lines.get_line(self.deps, current_principal(), request.id))

@@ -61,6 +61,8 @@ def test_operator_imports_and_the_customer_finds_the_lines(api: Api, customer: d
     assert _numbers(api, token, customerNumber="C-200") == ["+32472998877"]
     page = api.get("/v1/fleet/lines", token, params={"pageSize": "2"}).json()
     assert len(page["lines"]) == 2 and page["nextPageToken"]
+    everything = api.get("/v1/fleet/lines", token).json()
+    assert everything["dataUpdatedAt"] == max(line["updatedAt"] for line in everything["lines"])
 
     listed = api.get("/v1/fleet/lines", token, params={"q": "Ada"}).json()["lines"][0]
     line = api.get(f"/v1/fleet/lines/{listed['id']}", token)

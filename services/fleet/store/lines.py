@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, or_, select, update
@@ -102,6 +103,10 @@ class LinesRepository:
         query = select(lines).where(*_where(entity_id, criteria)).order_by(c.number, c.id)
         rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
         return [_from_row(row) for row in rows[: page.limit]], len(rows) > page.limit
+
+    async def last_updated(self, s: AsyncSession, entity_id: str) -> datetime | None:
+        newest = await s.scalar(select(func.max(c.updated_at)).where(c.entity_id == entity_id))
+        return aware(newest)
 
     async def all_matching(
         self, s: AsyncSession, entity_id: str, criteria: LineFilter

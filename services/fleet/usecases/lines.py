@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 from portal_runtime.auth import customer_entity
 from portal_runtime.db import new_id
@@ -39,6 +40,13 @@ async def list_lines(
     async with deps.db.transaction() as s:
         found, more = await deps.repo.lines.list(s, entity_id, criteria, page)
     return found, page.next_token(more)
+
+
+async def fleet_updated_at(deps: Deps, principal: Principal | None) -> datetime | None:
+    """When the entity's fleet data last changed (None: no lines yet)."""
+    entity_id = customer_entity(principal)
+    async with deps.db.transaction() as s:
+        return await deps.repo.lines.last_updated(s, entity_id)
 
 
 async def get_line(deps: Deps, principal: Principal | None, line_id: str) -> Line:
