@@ -83,9 +83,9 @@ def _collect_the_demo_direct_debit(base: str) -> None:
     assert "FR7630006000011234567890189" in file.text
 
 
-def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
-    """`make run`'s launcher on free ports; (its process, the gateway's address)
-    once it printed its banner."""
+def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`make run`'s launcher on free ports; (its process, the environment it was
+    given: the gateway's address is PORTAL_GATEWAY_ADDR) once it printed its banner."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
     gateway = f"127.0.0.1:{free_port()}"
@@ -93,6 +93,8 @@ def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
     for name in SERVICES:
         env[f"PORTAL_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
     env["PORTAL_PAYMENT_PROVIDER_ADDR"] = f"127.0.0.1:{free_port()}"
+    # The provisioning simulator would otherwise take its default port, 8091.
+    env["PORTAL_PROVISIONING_SIMULATOR_ADDR"] = f"127.0.0.1:{free_port()}"
     env.update(extra_env)
     out = open(tmp_path / "run.out", "w+b")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -108,7 +110,7 @@ def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
             proc.kill()
             raise AssertionError((tmp_path / "run.out").read_text())
         time.sleep(0.2)
-    return proc, gateway
+    return proc, env
 
 
 def _ctrl_c(proc: subprocess.Popen, tmp_path: Path) -> None:
@@ -122,11 +124,16 @@ def _ctrl_c(proc: subprocess.Popen, tmp_path: Path) -> None:
 
 
 def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
-    proc, gateway = _make_run(tmp_path)
+    proc, env = _make_run(tmp_path)
+    gateway = env["PORTAL_GATEWAY_ADDR"]
     try:
         banner = (tmp_path / "run.out").read_text()
         assert f"http://{gateway}" in banner
         assert seed.MANAGER_EMAIL in banner and seed.OPERATOR_EMAIL in banner
+        # fleet's provisioning simulator runs on the port it was given, as the banner says.
+        simulator = f"http://{env['PORTAL_PROVISIONING_SIMULATOR_ADDR']}"
+        assert f"Network    {simulator}   (provisioning simulator: GET /v1/received)" in banner
+        assert httpx.get(f"{simulator}/v1/received").status_code == 200
 
         base = f"http://{gateway}"
         manager = httpx.post(
@@ -143,6 +150,27 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
             headers={"Authorization": f"Bearer {manager.json()['accessToken']}"},
         )
         assert [len(o["lines"]) for o in orders.json()["orders"]] == [3], orders.text
+        fleet = httpx.get(
+            f"{base}/v1/fleet/lines",
+            params={"pageSize": 500},
+            headers={"Authorization": f"Bearer {manager.json()['accessToken']}"},
+        )
+        assert fleet.status_code == 200, fleet.text  # fleet is served through the gateway
+        # The demo customer's fleet: a few hundred lines, with two months of usage.
+        assert len(fleet.json()["lines"]) == seed.DEMO_FLEET_LINES
+        usage, page_token = [], ""
+        while True:
+            answer = httpx.get(
+                f"{base}/v1/fleet/usage",
+                params={"pageSize": 500, "pageToken": page_token},
+                headers={"Authorization": f"Bearer {manager.json()['accessToken']}"},
+            ).json()
+            usage += answer["usage"]
+            page_token = answer.get("nextPageToken", "")
+            if not page_token:
+                break
+        assert len(usage) == 2 * seed.DEMO_FLEET_LINES
+        assert len({u["month"] for u in usage}) == 2
         _pay_the_demo_order_by_card(base, manager.json()["accessToken"], orders.json()["orders"][0])
         _collect_the_demo_direct_debit(base)
         assert httpx.get(f"{base}/openapi.json").status_code == 200
@@ -163,11 +191,12 @@ def test_make_run_seeds_as_the_configured_operator_and_restarts_a_crashed_servic
     tmp_path: Path,
 ):
     email, password = "chief@operator.example", "Configured-Operator-Pass-1"
-    proc, gateway = _make_run(
+    proc, env = _make_run(
         tmp_path,
         PORTAL_BOOTSTRAP_OPERATOR_EMAIL=email,
         PORTAL_BOOTSTRAP_OPERATOR_PASSWORD=password,
     )
+    gateway = env["PORTAL_GATEWAY_ADDR"]
     base = f"http://{gateway}"
     try:
         banner = (tmp_path / "run.out").read_text()

@@ -14,7 +14,9 @@ from portal_runtime.errors import InvalidArgument, Violations
 from portal_runtime.money import vat_rate_problem
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
-CODE_PROBLEM = "must be 1-40 upper-case letters, digits, '_' or '-'"
+CODE_PROBLEM = (
+    "must be 1-40 upper-case letters A-Z, digits, '_' or '-', starting with a letter or digit"
+)
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_PRICE_CENTS = 100_000_00
@@ -67,7 +69,10 @@ class CatalogueOption:
 
 
 def normalise_code(raw: str) -> str:
-    return raw.strip().upper()
+    """Upper-cased when ASCII; other text is left as is, for the code check to
+    refuse (upper-casing would turn a dotless i into I, another code's letter)."""
+    text = raw.strip()
+    return text.upper() if text.isascii() else text
 
 
 def valid_code(code: str) -> bool:

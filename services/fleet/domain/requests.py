@@ -162,18 +162,24 @@ class Change:
 
 
 def require_line_ids(line_ids: Sequence[str]) -> list[str]:
-    """The ids, each once, in the order given; at least one."""
+    """The ids as given: at least one, none blank, none twice (so that every
+    error names a line by its index in the request)."""
     ids = [i.strip() for i in line_ids]
     violations = Violations()
     if not ids:
         violations.add("lineIds", "select at least one line")
     if len(ids) > MAX_LINES_PER_REQUEST:
         violations.add("lineIds", f"at most {MAX_LINES_PER_REQUEST} lines per request")
+    first_at: dict[str, int] = {}
     for index, line_id in enumerate(ids):
         if not line_id:
             violations.add(f"lineIds[{index}]", "is empty")
+        elif first_at.setdefault(line_id, index) != index:
+            violations.add(
+                f"lineIds[{index}]", f"is already selected (lineIds[{first_at[line_id]}])"
+            )
     violations.raise_if_any("LINES_REQUIRED")
-    return list(dict.fromkeys(ids))
+    return ids
 
 
 def require_found(line_ids: Sequence[str], found: dict[str, Line]) -> list[Line]:

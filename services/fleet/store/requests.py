@@ -91,7 +91,7 @@ def _item(row: Row) -> RequestItem:
 def _due(now: datetime) -> Any:
     return or_(
         and_(i.state == ItemState.PENDING.value, i.next_attempt_at <= now),
-        and_(i.state == ItemState.SENT.value, i.lease_until < now),
+        and_(i.state == ItemState.SENT.value, i.lease_until <= now),
     )
 
 
@@ -285,7 +285,8 @@ class RequestsRepository:
         return {row.line_id for row in await s.execute(query.with_for_update())}
 
     async def save_items(self, s: AsyncSession, items: Sequence[RequestItem]) -> None:
-        """Each item's outcome; the claim is let go."""
+        """Each item's outcome; the claim is let go. An item left SENT (its call's
+        outcome unknown) comes due again at its `next_attempt_at`."""
         if not items:
             return
         await s.execute(
@@ -298,7 +299,7 @@ class RequestsRepository:
                 next_attempt_at=bindparam("b_next_attempt_at"),
                 updated_at=bindparam("b_updated_at"),
                 claim=None,
-                lease_until=None,
+                lease_until=bindparam("b_lease_until"),
             ),
             [
                 {
@@ -309,6 +310,8 @@ class RequestsRepository:
                     "b_failure_reason": item.failure_reason,
                     "b_next_attempt_at": item.next_attempt_at,
                     "b_updated_at": item.updated_at,
+                    # A SENT line waiting for a retry comes due (and is looked up) then.
+                    "b_lease_until": item.next_attempt_at if item.state is ItemState.SENT else None,
                 }
                 for item in items
             ],
@@ -343,6 +346,7 @@ class RequestsRepository:
         pending = await s.scalar(
             select(func.min(i.next_attempt_at)).where(i.state == ItemState.PENDING.value)
         )
+        # SENT items waiting for a retry or a dead worker's lease: due at lease_until.
         leased = await s.scalar(
             select(func.min(i.lease_until)).where(i.state == ItemState.SENT.value)
         )

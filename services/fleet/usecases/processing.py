@@ -15,8 +15,10 @@ line is done or failed.
   written in chunks, each in one transaction with the line's new state, its
   history and the events.
 - **Outages.** A line whose call could not be made (`ProvisioningUnavailable`)
-  waits with a doubling backoff (`RetryPolicy`) and is failed, with the reason,
-  only after `give_up_after`; a refusal by the system fails the line at once."""
+  waits with a doubling backoff (`RetryPolicy`), still SENT since the call may
+  have got through (its next attempt looks the outcome up first), and is failed,
+  with the reason, only after `give_up_after`; a refusal by the system fails the
+  line at once."""
 
 from __future__ import annotations
 
@@ -302,10 +304,12 @@ class RequestWorker:
                 continue
             outcome = result.outcome
             if outcome is None and not deps.retry.gives_up(request.created_at, now):
+                # The call may have reached the system (a timeout): the line
+                # stays SENT, and its next attempt asks for its outcome first.
                 items.append(
                     with_state(
                         item,
-                        ItemState.PENDING,
+                        ItemState.SENT,
                         now,
                         failure_reason=result.error,
                         next_attempt_at=deps.retry.next_attempt(item.attempts, now),

@@ -61,26 +61,49 @@ def test_build_context_leaves_out_local_state() -> None:
         assert needed not in ignored
 
 
-LOCAL_PROVIDER_FILES = (
+TEST_DOUBLE_FILES = (
     "deploy/__init__.py",
     "deploy/local/__init__.py",
     "deploy/local/payment_provider.py",
+    "deploy/local/provisioning_simulator.py",
 )
 
 
-def test_ships_the_local_test_payment_provider_and_nothing_else_of_deploy() -> None:
-    # The dev overlay runs `python -m deploy.local.payment_provider` from the image.
+def test_ships_the_test_doubles_and_nothing_else_of_deploy() -> None:
+    # The dev overlay runs `python -m deploy.local.payment_provider` and
+    # `python -m deploy.local.provisioning_simulator` from the image.
     copied = [arg for op, arg in instructions() if op == "COPY"]
     from_deploy = [arg for arg in copied if arg.startswith("--from=build /app/deploy")]
     assert sorted(from_deploy) == sorted(
-        f"--from=build /app/{path} /app/{path}" for path in LOCAL_PROVIDER_FILES
+        f"--from=build /app/{path} /app/{path}" for path in TEST_DOUBLE_FILES
     )
     # The build context (and so `pip install .`) leaves out the rest of deploy/local.
     ignored = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()]
     assert "deploy/local/*" in ignored
     kept = {line[1:] for line in ignored if line.startswith("!")}
-    assert kept == {"deploy/local/__init__.py", "deploy/local/payment_provider.py"}
+    assert kept == {path for path in TEST_DOUBLE_FILES if path.startswith("deploy/local/")}
     assert ignored.index("deploy/local/*") < min(ignored.index(f"!{p}") for p in kept)
     assert "deploy" not in ignored and "deploy/__init__.py" not in ignored
-    for path in LOCAL_PROVIDER_FILES:
+    for path in TEST_DOUBLE_FILES:
         assert (ROOT / path).is_file(), path
+
+
+def test_every_module_the_manifests_run_is_in_the_image() -> None:
+    # Each `python -m <module>` of deploy/k8s, as a file the image holds: a
+    # package's __main__.py (services, the gateway) or a copied module.
+    commands = re.findall(r'command: \["python", "-m", "([\w.]+)"\]', _manifests_text())
+    assert "deploy.local.provisioning_simulator" in commands
+    copied = set()  # what the final image holds under /app, file or folder
+    for op, arg in instructions():
+        if op == "COPY" and arg.startswith("--from=build /app/"):
+            source, dest = arg.split()[1:]
+            copied.add(dest + Path(source).name if dest.endswith("/") else dest)
+    for module in set(commands):
+        path = "/app/" + module.replace(".", "/")
+        assert f"{path}.py" in copied or any(
+            path == dest or path.startswith(f"{dest}/") for dest in copied
+        ), f"{module} is not copied into the image"
+
+
+def _manifests_text() -> str:
+    return "\n".join(p.read_text() for p in sorted((ROOT / "deploy" / "k8s").rglob("*.yaml")))

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -80,17 +81,37 @@ DOCUMENTED_ENV = {
     "PORTAL_PAYMENT_PROVIDER_ADDR",
     "PORTAL_PAYMENT_PROVIDER_PUBLIC_URL",
     "PORTAL_PAYMENT_WEBHOOK_URL",
+    # fleet (ConfigMap fleet-config; services/fleet/__main__.py)
+    "PORTAL_FLEET_PROVISIONING_URL",
+    "PORTAL_FLEET_DEFAULT_REGION",
+    "PORTAL_FLEET_CONCURRENCY",
+    "PORTAL_FLEET_LEASE_SECONDS",
+    "PORTAL_FLEET_POLL_SECONDS",
+    "PORTAL_FLEET_RETRY_FIRST_SECONDS",
+    "PORTAL_FLEET_RETRY_MAX_SECONDS",
+    "PORTAL_FLEET_GIVE_UP_HOURS",
+    # the provisioning simulator (dev only; deploy/local/provisioning_simulator.py)
+    "PORTAL_PROVISIONING_SIMULATOR_ADDR",
+    "PORTAL_PROVISIONING_DELAY_MS",
+    "PORTAL_PROVISIONING_FAIL_NUMBERS",
     *(f"PORTAL_{name.upper()}_ADDR" for name in PORTS),
     *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),
 }
 # The services deployed today; a service in PORTS joins this set when it is deployed.
-DEPLOYED = {"identity", "notifications", "ordering", "billing"}
+DEPLOYED = {"identity", "notifications", "ordering", "billing", "fleet"}
 # The payment provider's variables (PORTAL_PAYMENT_...): billing and the provider only.
 PAYMENT_ENV_USERS = {"billing", "payment-provider"}
 # Dev only: the local test payment provider (in memory), a Deployment of the image.
 PAYMENT_PROVIDER = "payment-provider"
 PAYMENT_PROVIDER_PORT = 8090
 WEBHOOK_PATH = "/v1/payments/webhook"
+# Dev only: the provisioning simulator fleet applies line changes through (in memory).
+PROVISIONING_SIMULATOR = "provisioning-simulator"
+PROVISIONING_SIMULATOR_PORT = 8091
+# The simulator's own variables (PORTAL_PROVISIONING_...): the simulator only.
+PROVISIONING_ENV_USERS = {PROVISIONING_SIMULATOR}
+# The test doubles of the image: dev runs them all, production none.
+TEST_DOUBLES = {PAYMENT_PROVIDER, PROVISIONING_SIMULATOR}
 WEBHOOK_SECRET = {"secretKeyRef": {"name": "billing-payment-provider", "key": "webhook-secret"}}
 IBAN_KEYS = {"secretKeyRef": {"name": "billing-iban-keys", "key": "keys"}}
 GATEWAY_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
@@ -202,7 +223,7 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
     names = {app_name(d) for d in deployments}
     assert {"gateway", *DEPLOYED} <= names
     grpc_services = set(service_names(resources))
-    assert names == {"gateway", *grpc_services} | ({PAYMENT_PROVIDER} & names)
+    assert names == {"gateway", *grpc_services} | (TEST_DOUBLES & names)
     pdbs = of_kind(resources, "PodDisruptionBudget")
     services = {s["metadata"]["name"]: s for s in of_kind(resources, "Service")}
     for d in deployments:
@@ -231,12 +252,14 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
         env = env_of(d, configmaps)
         undocumented = set(env) - DOCUMENTED_ENV
         assert not undocumented, f"{where} sets undocumented variables {undocumented}"
-        if name != PAYMENT_PROVIDER:
+        if name not in TEST_DOUBLES:
             assert env["PORTAL_JWT_PUBLIC_KEY_FILE"], where
             assert env["PORTAL_NATS_URL"] == "nats://nats:4222", where
         assert ("PORTAL_JWT_PRIVATE_KEY_FILE" in env) == (name == "identity"), where
         payment = {k for k in env if k.startswith("PORTAL_PAYMENT_")}
         assert not payment or name in PAYMENT_ENV_USERS, f"{where} gets {payment}"
+        provisioning = {k for k in env if k.startswith("PORTAL_PROVISIONING_")}
+        assert not provisioning or name in PROVISIONING_ENV_USERS, f"{where} gets {provisioning}"
         for other in PORTS.keys() - {name}:
             # A service's own variables (PORTAL_<NAME>_...) go to that service only;
             # the gateway gets each service's address.
@@ -278,6 +301,18 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
             assert svc_port["port"] == PAYMENT_PROVIDER_PORT, where
             assert "PORTAL_JWT_PUBLIC_KEY_FILE" not in env, where
             assert not [k for k in env if k.endswith("_DATABASE_URL")], where
+        elif name == PROVISIONING_SIMULATOR:
+            assert d["spec"]["replicas"] == 1, f"{where}: in-memory state, one replica"
+            assert d["spec"]["strategy"]["type"] == "Recreate", where
+            assert c["command"] == ["python", "-m", "deploy.local.provisioning_simulator"], where
+            assert c["ports"][0]["containerPort"] == PROVISIONING_SIMULATOR_PORT, where
+            port = PROVISIONING_SIMULATOR_PORT
+            assert env["PORTAL_PROVISIONING_SIMULATOR_ADDR"] == f"0.0.0.0:{port}", where
+            assert all(p["httpGet"] == {"path": "/healthz", "port": "http"} for p in probes)
+            (svc_port,) = services[PROVISIONING_SIMULATOR]["spec"]["ports"]
+            assert svc_port["port"] == PROVISIONING_SIMULATOR_PORT, where
+            assert "PORTAL_JWT_PUBLIC_KEY_FILE" not in env, where
+            assert not [k for k in env if k.endswith("_DATABASE_URL")], where
         else:
             port = PORTS[name]
             assert c["command"] == ["python", "-m", f"services.{name}"], where
@@ -296,6 +331,15 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
                 else:  # never the local test provider where it does not run
                     assert env.get("PORTAL_PAYMENT_PROVIDER") != "local", where
                     assert PAYMENT_PROVIDER not in env.get("PORTAL_PAYMENT_PROVIDER_URL", "")
+            if name == "fleet":
+                url = env.get("PORTAL_FLEET_PROVISIONING_URL", "")
+                if PROVISIONING_SIMULATOR in names:  # dev: lines change on the simulator
+                    simulator = f"http://{PROVISIONING_SIMULATOR}:{PROVISIONING_SIMULATOR_PORT}"
+                    assert url == simulator, where
+                else:  # the operator's system: set, never the simulator nor the pod itself
+                    host = urlsplit(url).hostname or ""
+                    assert urlsplit(url).scheme in ("http", "https") and host, where
+                    assert host not in (PROVISIONING_SIMULATOR, "localhost", "127.0.0.1"), where
 
 
 def check_network_policies(resources: list[dict]) -> None:
@@ -317,6 +361,7 @@ def check_network_policies(resources: list[dict]) -> None:
     names = {app_name(d) for d in portail_deployments(resources)}
     provider_pods = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": PAYMENT_PROVIDER}}}
     billing_pods = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "billing"}}}
+    fleet_pods = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "fleet"}}}
     for d in portail_deployments(resources):
         peers = allowed_from(pod_labels(d))
         assert peers, f"nothing reaches {app_name(d)}"
@@ -328,6 +373,8 @@ def check_network_policies(resources: list[dict]) -> None:
             assert internal == expected, f"gateway: ingress only (+ dev provider): {internal}"
         elif app_name(d) == PAYMENT_PROVIDER:
             assert peers == [billing_pods, INGRESS_CONTROLLER], "payment-provider"
+        elif app_name(d) == PROVISIONING_SIMULATOR:
+            assert peers == [fleet_pods], "provisioning-simulator: fleet only"
         else:
             assert peers == [GATEWAY_PODS], f"{app_name(d)}: only the gateway may call it"
     (nats,) = [s for s in of_kind(resources, "StatefulSet") if s["metadata"]["name"] == "nats"]
@@ -450,14 +497,16 @@ def test_overlay_files_keep_the_rules(overlay: str) -> None:
     check_nats(resources, configmaps, overlay)
     check_databases(resources, overlay)
     check_ingress(resources)
-    check_payment_provider(resources, overlay)
+    check_test_doubles(resources, overlay)
     validate_schemas(resources)
 
 
-def check_payment_provider(resources: list[dict], overlay: str) -> None:
-    """The local test payment provider runs in dev, never in production."""
+def check_test_doubles(resources: list[dict], overlay: str) -> None:
+    """The local test payment provider and the provisioning simulator run in dev,
+    never in production."""
     names = {app_name(d) for d in portail_deployments(resources)}
-    assert (PAYMENT_PROVIDER in names) == (overlay == "dev"), overlay
+    expected = TEST_DOUBLES if overlay == "dev" else set()
+    assert TEST_DOUBLES & names == expected, overlay
 
 
 def test_base_autoscales_every_deployment() -> None:
@@ -500,7 +549,7 @@ def test_overlay_renders_and_keeps_the_rules(overlay: str) -> None:
     check_nats(resources, configmaps, overlay)
     check_databases(resources, overlay)
     check_ingress(resources)
-    check_payment_provider(resources, overlay)
+    check_test_doubles(resources, overlay)
     validate_schemas(resources)
 
     deployments = portail_deployments(resources)

@@ -7,3 +7,5 @@ CREATE ROLE ordering LOGIN PASSWORD 'ordering-dev';
 CREATE DATABASE ordering OWNER ordering;
 CREATE ROLE billing LOGIN PASSWORD 'billing-dev';
 CREATE DATABASE billing OWNER billing;
+CREATE ROLE fleet LOGIN PASSWORD 'fleet-dev';
+CREATE DATABASE fleet OWNER fleet;
