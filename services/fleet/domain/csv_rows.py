@@ -76,3 +76,26 @@ def header_positions(
         if name not in positions:
             problems.add("line 1: header", f"needs a '{name}' column")
     return positions
+
+
+def open_table(
+    data: bytes,
+    *,
+    kind: str,
+    max_bytes: int,
+    aliases: Mapping[str, str],
+    required: Iterable[str],
+    problems: Violations,
+) -> tuple[dict[str, int], Iterator[tuple[int, list[str]]]]:
+    """The header's column positions and the rows after it, or the file's one
+    problem (`<kind>_TOO_LARGE`, `<kind>_EMPTY`, `<kind>_INVALID` for the header)."""
+    if len(data) > max_bytes:
+        raise file_error(f"is larger than {max_bytes} bytes: split it", f"{kind}_TOO_LARGE")
+    text = decode(data)
+    if not text.strip():
+        raise file_error("is empty: it needs a header line and lines", f"{kind}_EMPTY")
+    table = rows(text, separator_of(text), problems, f"{kind}_INVALID")
+    _, header = next(table)
+    positions = header_positions(header, aliases, required, problems)
+    problems.raise_if_any(f"{kind}_INVALID")
+    return positions, table

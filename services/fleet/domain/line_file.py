@@ -47,18 +47,15 @@ class FileLine:
 
 def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
     """The file's lines; InvalidArgument naming every bad line (or the file)."""
-    if len(data) > MAX_BYTES:
-        raise csv_rows.file_error(
-            f"is larger than {MAX_BYTES} bytes: split it", "LINE_FILE_TOO_LARGE"
-        )
-    text = csv_rows.decode(data)
-    if not text.strip():
-        raise csv_rows.file_error("is empty: it needs a header line and lines", "LINE_FILE_EMPTY")
     problems = Violations()
-    rows = csv_rows.rows(text, csv_rows.separator_of(text), problems, INVALID)
-    _, header = next(rows)
-    positions = csv_rows.header_positions(header, _BY_ALIAS, _REQUIRED, problems)
-    problems.raise_if_any(INVALID)
+    positions, rows = csv_rows.open_table(
+        data,
+        kind="LINE_FILE",
+        max_bytes=MAX_BYTES,
+        aliases=_BY_ALIAS,
+        required=_REQUIRED,
+        problems=problems,
+    )
     lines: list[FileLine] = []
     seen: dict[str, int] = {}
     for index, row in rows:
