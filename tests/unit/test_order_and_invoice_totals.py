@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.billing.domain.documents import VAT_RATES_BP, compute_totals
+from portal_runtime.money import VAT_RATES_BP
+from services.billing.domain.documents import compute_totals
 from services.billing.domain.order_invoices import order_invoice_lines
 from services.ordering.domain.orders import LoadBounds, OrderLine, OrderSource, new_order
 
