@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from deploy.local import seed
+from deploy.local import seed, seed_assets
 from deploy.local.suite import Suite
 from deploy.local.supervisor import Supervisor
 
@@ -88,6 +88,12 @@ def _banner(suite: Suite, *, demo_operator: bool) -> None:
             f"  customer manager  {seed.MANAGER_EMAIL} / {seed.MANAGER_PASSWORD}",
             f"                    (or client number {seed.DEMO_ACCOUNT['clientNumber']})",
         ]
+    for label, login_email, login_password in (
+        ("maintenance", seed_assets.MAINTENANCE_EMAIL, seed_assets.MAINTENANCE_PASSWORD),
+        ("parking", seed_assets.PARKING_EMAIL, seed_assets.PARKING_PASSWORD),
+    ):
+        if seed.can_log_in(url, login_email, login_password):
+            logins.append(f"  {label + ' customer':<17} {login_email} / {login_password}")
     if seed.can_log_in(url, email, password):
         logins.append(f"  operator          {operator}")
     else:

@@ -5,9 +5,18 @@ activate by hand, and the bootstrap operator."""
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlparse
 
 import httpx
+
+from deploy.local.seed_assets import seed_assets
+from deploy.local.seed_client import (  # noqa: F401 - run.py and tests use them from here
+    SeedError,
+    activate,
+    can_log_in,
+    create_account,
+    login,
+    wait_for_link,
+)
 
 OPERATOR_EMAIL = "operator@portail.localhost"
 OPERATOR_PASSWORD = "Operator-Demo-2026!"  # noqa: S105 - documented demo value
@@ -40,42 +49,6 @@ DEMO_ORDER_FILE = (
 ).encode()
 
 
-class SeedError(Exception):
-    """The demo data cannot be loaded (said plainly, without a traceback)."""
-
-
-def can_log_in(base_url: str, login_name: str, password: str) -> bool:
-    answer = httpx.post(
-        f"{base_url}/v1/auth/login", json={"login": login_name, "password": password}, timeout=30
-    )
-    return answer.status_code == 200
-
-
-def login(client: httpx.Client, login_name: str, password: str) -> str:
-    answer = client.post("/v1/auth/login", json={"login": login_name, "password": password})
-    answer.raise_for_status()
-    return answer.json()["accessToken"]
-
-
-def wait_for_link(
-    client: httpx.Client, operator_token: str, recipient: str, template: str, timeout: float = 30
-) -> str:
-    """The token carried by the newest e-mail of that template to that recipient."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = client.get(
-            "/v1/admin/messages",
-            params={"recipient": recipient},
-            headers={"Authorization": f"Bearer {operator_token}"},
-        )
-        answer.raise_for_status()
-        for message in answer.json()["messages"]:
-            if message["template"] == template and message["links"]:
-                return parse_qs(urlparse(message["links"][0]).query)["token"][0]
-        time.sleep(0.2)
-    raise TimeoutError(f"no {template} e-mail to {recipient} after {timeout}s")
-
-
 def seed(
     base_url: str, operator_email: str = OPERATOR_EMAIL, operator_password: str = OPERATOR_PASSWORD
 ) -> None:
@@ -91,32 +64,13 @@ def seed(
                 "is kept: use its login, or `make clean` to start afresh"
             )
         operator = answer.json()["accessToken"]
-        auth = {"Authorization": f"Bearer {operator}"}
         for account in (DEMO_ACCOUNT, PENDING_ACCOUNT):
-            answer = client.post("/v1/admin/accounts", json=account, headers=auth)
-            if answer.status_code != 409:  # already there from an earlier run
-                answer.raise_for_status()
-        # Activate the demo customer the way a customer would.
-        client.post(
-            "/v1/auth/activation:request",
-            json={
-                "clientNumber": DEMO_ACCOUNT["clientNumber"],
-                "contractNumber": DEMO_ACCOUNT["contractNumber"],
-            },
-        ).raise_for_status()
-        token = wait_for_link(client, operator, MANAGER_EMAIL, "activation")
-        client.post(
-            "/v1/auth/activation:confirm",
-            json={
-                "token": token,
-                "clientNumber": DEMO_ACCOUNT["clientNumber"],
-                "contractNumber": DEMO_ACCOUNT["contractNumber"],
-                "password": MANAGER_PASSWORD,
-            },
-        ).raise_for_status()
+            create_account(client, operator, account)
+        activate(client, operator, DEMO_ACCOUNT, MANAGER_PASSWORD)
         _seed_orders(client)
         _seed_billing(client, operator)
         _seed_fleet(client, operator)
+        seed_assets(client, operator)
 
 
 def _seed_orders(client: httpx.Client) -> None:

@@ -23,7 +23,7 @@ from services.billing.iban_vault import write_key_file
 ROOT = Path(__file__).resolve().parents[2]
 
 # The services that exist so far; the others arrive with their issues.
-SERVICES = ["identity", "notifications", "ordering", "billing", "fleet"]
+SERVICES = ["identity", "notifications", "ordering", "billing", "fleet", "assets"]
 
 
 class Suite:

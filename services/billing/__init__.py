@@ -12,5 +12,7 @@ tables and the repositories (domain objects in and out); `usecases/` load, call
 the domain, save and put the event in the outbox (`events.py` turns facts into
 integration events); `api.py` and `convert.py` are the gRPC servicers;
 `handlers.py` consumes identity's AccountUpdated, ordering's OrderSubmitted
-and OrderCancelled, and fleet's ChangeCompleted (its one-off charges invoiced);
+and OrderCancelled, fleet's ChangeCompleted (its one-off charges invoiced), and
+assets' QuoteAccepted (the quote invoiced, with the customer's purchase order)
+and ParkingMonthClosed (a statement of each contract's extra exits);
 `providers/` are the payment providers; `__main__.py` wires it."""

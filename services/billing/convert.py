@@ -80,6 +80,7 @@ def document(view: DocumentView) -> pb.Document:
         order_id=doc.order_id,
         credits_document_id=doc.credits_document_id,
         created_at=to_timestamp(view.created_at),
+        purchase_order_reference=doc.purchase_order_reference,
     )
 
 

@@ -1,7 +1,8 @@
 """Event consumers of billing: identity's AccountUpdated (the account
 projection), ordering's OrderSubmitted (the order's invoice) and OrderCancelled
 (its credit note), fleet's ChangeCompleted (the invoice of a request's one-off
-charges)."""
+charges), assets' QuoteAccepted (the accepted quote's invoice) and
+ParkingMonthClosed (the statements of the month's extra exits)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.assets.v1 import events_pb2 as assets_events
 from portal.fleet.v1 import events_pb2 as fleet_events
 from portal.identity.v1 import events_pb2 as identity_events
 from portal.ordering.v1 import events_pb2 as ordering_events
@@ -19,9 +21,13 @@ from services.billing.domain.accounts import DEFAULT_LANGUAGE, EntityAccount
 from services.billing.domain.documents import Line
 from services.billing.domain.fleet_charges import OneOffCharge
 from services.billing.domain.order_invoices import lump_sum_lines, order_invoice_lines
+from services.billing.domain.parking_statements import StatementExits
+from services.billing.domain.quote_invoices import AcceptedQuote
 from services.billing.usecases.common import Deps
 from services.billing.usecases.fleet import invoice_fleet_charges
 from services.billing.usecases.orders import credit_cancelled_order, invoice_order
+from services.billing.usecases.parking import issue_parking_statements
+from services.billing.usecases.quotes import invoice_accepted_quote
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +130,62 @@ def change_completed_handler(deps: Deps) -> Handler:
     return on_change_completed
 
 
+def quote_accepted_handler(deps: Deps) -> Handler:
+    async def on_quote_accepted(session: AsyncSession, event: assets_events.QuoteAccepted) -> None:
+        await invoice_accepted_quote(
+            deps,
+            session,
+            AcceptedQuote(
+                quote_id=event.quote_id,
+                entity_id=event.entity_id,
+                number=event.number,
+                order_number=event.order_number,
+                purchase_order_reference=event.purchase_order_reference,
+                title=event.title,
+                lines=[
+                    Line(line.label, line.quantity, line.unit_price_cents, line.vat_rate_bp)
+                    for line in event.lines
+                ],
+                total_excl_cents=event.total_excl_tax_cents,
+                total_tax_cents=event.total_tax_cents,
+                total_incl_cents=event.total_incl_tax_cents,
+            ),
+        )
+
+    return on_quote_accepted
+
+
+def parking_month_closed_handler(deps: Deps) -> Handler:
+    async def on_parking_month_closed(
+        session: AsyncSession, event: assets_events.ParkingMonthClosed
+    ) -> None:
+        await issue_parking_statements(
+            deps,
+            session,
+            month=event.month,
+            statements=[
+                StatementExits(
+                    statement_id=statement.statement_id,
+                    entity_id=statement.entity_id,
+                    contract_number=statement.contract_number,
+                    extra_exits=statement.extra_exits,
+                    extra_exit_price_cents=statement.extra_exit_price_cents,
+                    amount_excl_cents=statement.amount_excl_tax_cents,
+                    vat_rate_bp=statement.vat_rate_bp,
+                )
+                for statement in event.statements
+            ],
+        )
+
+    return on_parking_month_closed
+
+
 def subscriptions(deps: Deps) -> dict[type, Handler]:
     return {
         identity_events.AccountUpdated: account_updated_handler(deps),
         ordering_events.OrderSubmitted: order_submitted_handler(deps),
         ordering_events.OrderCancelled: order_cancelled_handler(deps),
         fleet_events.ChangeCompleted: change_completed_handler(deps),
+        assets_events.QuoteAccepted: quote_accepted_handler(deps),
+        assets_events.ParkingMonthClosed: parking_month_closed_handler(deps),
     }

@@ -23,6 +23,7 @@ _TEXT = {
         "issued": "Date d'émission",
         "due": "Échéance",
         "contract": "Contrat",
+        "purchase_order": "Votre bon de commande",
         "period": "Période",
         "client": "N° client",
         "web_id": "Votre identifiant web :",
@@ -46,6 +47,7 @@ _TEXT = {
         "issued": "Issue date",
         "due": "Due date",
         "contract": "Contract",
+        "purchase_order": "Your purchase order",
         "period": "Period",
         "client": "Client number",
         "web_id": "Your web identifier:",
@@ -157,6 +159,9 @@ def render_document(
         cell(0, f"{words['due']}: {document.due_date.isoformat()}", new_line=True)
     if document.contract_number:
         cell(0, f"{words['contract']}: {document.contract_number}", new_line=True)
+    if document.purchase_order_reference:
+        po = document.purchase_order_reference
+        cell(0, f"{words['purchase_order']}: {po}", new_line=True)
     if document.period_start and document.period_end:
         period = f"{document.period_start.isoformat()} - {document.period_end.isoformat()}"
         cell(0, f"{words['period']}: {period}", new_line=True)
@@ -180,14 +185,23 @@ def render_document(
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
     for line in document.lines:
+        # A long label wraps within its row (a quote's and order's numbers, a
+        # statement's count and price are read in full); a row never splits
+        # across pages.
         label = latin1(line.label)
-        while pdf.get_string_width(label) > widths[0] - 2 and len(label) > 4:
-            label = label[:-4] + "..."
-        values = (label, str(line.quantity), money(line.unit_price_cents, lang),
+        wrapped = len(pdf.multi_cell(widths[0], 5, label, dry_run=True, output="LINES"))
+        line_height = 7 if wrapped <= 1 else 5
+        row_height = line_height * max(wrapped, 1)
+        if pdf.will_page_break(row_height):
+            pdf.add_page()
+        pdf.multi_cell(
+            widths[0], line_height, label, border=1, align="L", new_x="RIGHT", new_y="TOP"
+        )
+        values = (str(line.quantity), money(line.unit_price_cents, lang),
                   rate(line.vat_rate_bp, lang), money(line.total_excl_cents, lang))  # fmt: skip
-        for width, value, align in zip(widths, values, "LRRRR", strict=True):
-            pdf.cell(width, 7, latin1(value), border=1, align=align)
-        pdf.ln()
+        for width, value in zip(widths[1:], values, strict=True):
+            pdf.cell(width, row_height, latin1(value), border=1, align="R")
+        pdf.ln(row_height)
     pdf.ln(4)
 
     def total_row(title: str, cents: int, *, bold: bool = False) -> None:

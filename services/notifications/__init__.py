@@ -1,5 +1,5 @@
-"""The notifications service: turns identity's, ordering's, fleet's and billing's
-events into e-mails, sends them reliably, and lets operators read what was sent.
+"""The notifications service: turns identity's, ordering's, fleet's, billing's and
+assets' events into e-mails, sends them reliably, and lets operators read what was sent.
 
     domain/      messages and their delivery life, retries, contacts, links,
                  wording (no I/O)

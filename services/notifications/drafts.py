@@ -1,6 +1,6 @@
 """What each event's e-mail says: its template, recipient, language, links and
-the template's values, read from the event (protobuf) and, for order, fleet and
-billing e-mails, the account's contacts. Pure translation, no I/O: handlers.py
+the template's values, read from the event (protobuf) and, for order, fleet,
+billing and assets e-mails, the account's contacts. Pure translation, no I/O: handlers.py
 hands the drafts to the `queue_message` use case."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import UTC, datetime, tzinfo
 from itertools import zip_longest
 from typing import Any
 
+from portal.assets.v1 import events_pb2 as assets_events
 from portal.billing.v1 import events_pb2 as billing_events
 from portal.fleet.v1 import events_pb2 as fleet_events
 from portal.identity.v1 import events_pb2 as identity_events
@@ -20,13 +21,19 @@ from services.notifications.domain.links import LinkBuilder, link_validity
 from services.notifications.domain.messages import Template, normalise_email
 from services.notifications.domain.wording import (
     describe_change_kind,
+    describe_change_request_status,
+    describe_change_topic,
     describe_claim_reason,
     describe_claim_status,
     describe_date,
     describe_document_type,
+    describe_intervention_type,
     describe_moment,
     describe_return_reason,
+    describe_service_request_kind,
+    describe_service_request_status,
     describe_suspension_reason,
+    describe_urgency,
     describe_validity,
 )
 from services.notifications.usecases.messages import Draft
@@ -366,3 +373,172 @@ def direct_debit_returned(
     }
     to = contacts.for_billing()
     return _draft(event, Template.DIRECT_DEBIT_RETURNED, to, language, [link], context)
+
+
+# --- assets: the customer's e-mails to the manager, in the account's language;
+# the department's to the mailbox the event names, in French ------------------
+
+DEPARTMENT_LANGUAGE = "fr"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def department(email: str, support: Contact) -> Contact:
+    """The department's mailbox the event names; the support mailbox when it
+    names none, so the request still reaches an operator (an address that is no
+    address is refused when the message is built, and the event retried)."""
+    return Contact(email.strip()) if email.strip() else support
+
+
+def service_request_department(
+    event: assets_events.ServiceRequestCreated,
+    contacts: EntityContacts,
+    links: LinkBuilder,
+    support: Contact,
+) -> Draft:
+    """Everything the department needs to handle the request, and the back
+    office's page of it."""
+    language = DEPARTMENT_LANGUAGE
+    link = links.admin_service_request(event.service_request_id)
+    intervention = event.intervention_type.strip()
+    urgency = event.urgency.strip()
+    context = {
+        "kind": describe_service_request_kind(event.kind, language),
+        "reference": event.reference,
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "equipment": [line for item in event.equipment if (line := _one_line(item))],
+        "message": event.message.strip(),
+        "intervention_type": describe_intervention_type(intervention, language)
+        if intervention
+        else "",
+        "urgency": describe_urgency(urgency, language) if urgency else "",
+        "wished_dates": [describe_date(day, language) for day in event.wished_dates if day.strip()],
+        "parts": [line for part in event.parts if (line := _one_line(part))],
+        "attachments": event.attachments,
+        "link": link,
+    }
+    to = department(event.department_email, support)
+    return _draft(event, Template.SERVICE_REQUEST_DEPARTMENT, to, language, [link], context)
+
+
+def service_request_received(
+    event: assets_events.ServiceRequestCreated, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The customer's acknowledgement: the reference to quote, and that they
+    will be kept informed."""
+    language = contacts.language
+    link = links.equipment_request(event.service_request_id)
+    context = {
+        "kind": describe_service_request_kind(event.kind, language),
+        "reference": event.reference,
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.SERVICE_REQUEST_RECEIVED, to, language, [link], context)
+
+
+def service_request_status_changed(
+    event: assets_events.ServiceRequestStatusChanged,
+    contacts: EntityContacts,
+    links: LinkBuilder,
+) -> Draft:
+    """The new status in words, the operator's comment, and the visit's date
+    when it is planned."""
+    language = contacts.language
+    link = links.equipment_request(event.service_request_id)
+    planned = event.status.strip().upper() == "PLANNED" and event.planned_for.strip()
+    context = {
+        "kind": describe_service_request_kind(event.kind, language),
+        "reference": event.reference,
+        "status": describe_service_request_status(event.status, language),
+        "comment": event.comment.strip(),
+        "planned_for": describe_date(event.planned_for, language) if planned else "",
+        "entity_name": contacts.name,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.SERVICE_REQUEST_STATUS_CHANGED, to, language, [link], context)
+
+
+def quote_issued(
+    event: assets_events.QuoteIssued, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    language = contacts.language
+    link = links.quote(event.quote_id)
+    context = {
+        "number": event.number,
+        "title": _one_line(event.title),
+        "amount": format_euros(event.total_incl_tax_cents, language),
+        "valid_until": describe_date(event.valid_until, language),
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.QUOTE_ISSUED, to, language, [link], context)
+
+
+def quote_accepted(
+    event: assets_events.QuoteAccepted, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The order's confirmation: the quote, the order made, the customer's
+    purchase order and the total incl. VAT (billing's invoice follows)."""
+    language = contacts.language
+    link = links.quote(event.quote_id)
+    context = {
+        "number": event.number,
+        "title": _one_line(event.title),
+        "order_number": event.order_number,
+        "purchase_order_reference": _one_line(event.purchase_order_reference),
+        "amount": format_euros(event.total_incl_tax_cents, language),
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.QUOTE_ACCEPTED, to, language, [link], context)
+
+
+def change_request_department(
+    event: assets_events.ChangeRequestCreated,
+    contacts: EntityContacts,
+    links: LinkBuilder,
+    support: Contact,
+) -> Draft:
+    language = DEPARTMENT_LANGUAGE
+    link = links.admin_contact_request(event.contact_request_id)
+    context = {
+        "reference": event.reference,
+        "topic": describe_change_topic(event.topic, language),
+        "details": [line.strip() for line in event.details if line.strip()],
+        "message": event.message.strip(),
+        "entity_name": contacts.name,
+        "client_number": contacts.client_number,
+        "link": link,
+    }
+    to = department(event.department_email, support)
+    return _draft(event, Template.CHANGE_REQUEST_DEPARTMENT, to, language, [link], context)
+
+
+def change_request_answered(
+    event: assets_events.ChangeRequestAnswered, contacts: EntityContacts, links: LinkBuilder
+) -> Draft:
+    """The answer in the e-mail itself; the link opens the customer's space
+    (no page of a change request of its own is known to notifications)."""
+    language = contacts.language
+    link = links.login()
+    context = {
+        "reference": event.reference,
+        "topic": describe_change_topic(event.topic, language),
+        "status": describe_change_request_status(event.status, language),
+        "answer": event.answer.strip(),
+        "entity_name": contacts.name,
+        "link": link,
+    }
+    to = contacts.for_orders()
+    return _draft(event, Template.CHANGE_REQUEST_ANSWERED, to, language, [link], context)

@@ -1,5 +1,5 @@
 """Which events notifications consumes, and what each does: identity's,
-ordering's, fleet's and billing's events become e-mails; identity's AccountUpdated keeps
+ordering's, fleet's, billing's and assets' events become e-mails; identity's AccountUpdated keeps
 notifications' own copy of each account's contacts.
 
 Each e-mail is queued (rendered and stored PENDING) in the consumer's
@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.assets.v1 import events_pb2 as assets_events
 from portal.billing.v1 import events_pb2 as billing_events
 from portal.fleet.v1 import events_pb2 as fleet_events
 from portal.identity.v1 import events_pb2
@@ -54,6 +55,14 @@ class NotificationHandlers:
             billing_events.ClaimAnswered: self.on_claim_answered,
             billing_events.DirectDebitScheduled: self.on_direct_debit_scheduled,
             billing_events.DirectDebitReturned: self.on_direct_debit_returned,
+            # ParkingMonthClosed is not heard: billing's DocumentIssued announces
+            # the statements it issues from it.
+            assets_events.ServiceRequestCreated: self.on_service_request_created,
+            assets_events.ServiceRequestStatusChanged: self.on_service_request_status_changed,
+            assets_events.QuoteIssued: self.on_quote_issued,
+            assets_events.QuoteAccepted: self.on_quote_accepted,
+            assets_events.ChangeRequestCreated: self.on_change_request_created,
+            assets_events.ChangeRequestAnswered: self.on_change_request_answered,
         }
 
     # --- identity: to the person the event names ---------------------------------
@@ -184,6 +193,62 @@ class NotificationHandlers:
         contacts = await contacts_of(self.deps, s, event.entity_id)
         draft = drafts.direct_debit_returned(event, contacts, self.deps.links)
         await self._to_billing(s, draft, contacts)
+
+    # --- assets: to the manager, and to the department in charge ------------------
+
+    async def on_service_request_created(
+        self, s: AsyncSession, event: assets_events.ServiceRequestCreated
+    ) -> None:
+        """Two messages from one event: the department's notice (in French) and
+        the customer's acknowledgement (distinct templates, so each is stored once)."""
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        links, support = self.deps.links, self.deps.support
+        if not event.department_email.strip():
+            log.warning(
+                "service request %s names no department mailbox: sent to support (event %s)",
+                event.reference,
+                event.event_id,
+            )
+        notice = drafts.service_request_department(event, contacts, links, support)
+        await queue_message(self.deps, s, notice)
+        await queue_message(self.deps, s, drafts.service_request_received(event, contacts, links))
+
+    async def on_service_request_status_changed(
+        self, s: AsyncSession, event: assets_events.ServiceRequestStatusChanged
+    ) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        draft = drafts.service_request_status_changed(event, contacts, self.deps.links)
+        await queue_message(self.deps, s, draft)
+
+    async def on_quote_issued(self, s: AsyncSession, event: assets_events.QuoteIssued) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        await queue_message(self.deps, s, drafts.quote_issued(event, contacts, self.deps.links))
+
+    async def on_quote_accepted(self, s: AsyncSession, event: assets_events.QuoteAccepted) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        await queue_message(self.deps, s, drafts.quote_accepted(event, contacts, self.deps.links))
+
+    async def on_change_request_created(
+        self, s: AsyncSession, event: assets_events.ChangeRequestCreated
+    ) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        if not event.department_email.strip():
+            log.warning(
+                "change request %s names no department mailbox: sent to support (event %s)",
+                event.reference,
+                event.event_id,
+            )
+        draft = drafts.change_request_department(
+            event, contacts, self.deps.links, self.deps.support
+        )
+        await queue_message(self.deps, s, draft)
+
+    async def on_change_request_answered(
+        self, s: AsyncSession, event: assets_events.ChangeRequestAnswered
+    ) -> None:
+        contacts = await contacts_of(self.deps, s, event.entity_id)
+        draft = drafts.change_request_answered(event, contacts, self.deps.links)
+        await queue_message(self.deps, s, draft)
 
     async def _to_billing(self, s: AsyncSession, draft: Draft, contacts: EntityContacts) -> None:
         """A billing e-mail, and its copy to the holder's secondary address

@@ -1,5 +1,5 @@
 """Every domain module of every service imports only the standard library and
-the runtime's stdlib-only modules: errors, money, dates (DESIGN.md, style rule 1)."""
+the runtime's stdlib-only modules: errors, money, dates, csv_import (DESIGN.md, style rule 1)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Services that hold code (fleet and assets are empty packages until their issues).
 SERVICES = sorted(p for p in (ROOT / "services").iterdir() if p.is_dir() and any(p.glob("*/*.py")))
-ALLOWED = {"portal_runtime.errors", "portal_runtime.money", "portal_runtime.dates"}
+ALLOWED = {
+    "portal_runtime.errors",
+    "portal_runtime.money",
+    "portal_runtime.dates",
+    "portal_runtime.csv_import",
+}
 
 
 def _domain_modules() -> list[Path]:

@@ -1,5 +1,6 @@
 """Billing's domain: documents (invoices, credit notes, statements) and the lines
-of an order's invoice, payments and their allocation, received transfers, SEPA
+of an order's invoice, of fleet's one-off charges, of an accepted quote and of a
+parking month's extra exits, payments and their allocation, received transfers, SEPA
 mandates and claims, and what billing knows of a customer account. State changes
 that other services hear of return their fact (`DocumentIssued`,
 `PaymentSucceeded`, `ClaimOpened`...); `services/billing/events.py` turns facts

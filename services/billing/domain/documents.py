@@ -30,6 +30,7 @@ RETENTION_YEARS = 5
 MAX_SEQUENCE = 99_999_999
 LABEL_MAX = 200
 MAX_QUANTITY = 1_000_000
+SOURCE_KEY_MAX = 100  # documents.source_key
 
 
 class DocumentType(StrEnum):
@@ -61,6 +62,20 @@ class Line:
 def compute_totals(lines: Sequence[Line]) -> Totals:
     """The document's totals by the shared money rule (VAT per rate, half-up)."""
     return totals_by_rate((line.total_excl_cents, line.vat_rate_bp) for line in lines)
+
+
+def source_key(prefix: str, identifier: str, field_name: str) -> str:
+    """`<prefix><identifier>`: what a document that is no order's bills (the
+    fleet request, the quote, the parking statement), unique per type of
+    document; InvalidArgument naming `field_name` when the identifier is
+    missing or too long to be stored."""
+    identifier = identifier.strip()
+    if not identifier:
+        raise InvalidArgument.for_field(field_name, "is required", reason="REQUIRED_FIELD")
+    if len(prefix) + len(identifier) > SOURCE_KEY_MAX:
+        limit = SOURCE_KEY_MAX - len(prefix)
+        raise InvalidArgument.for_field(field_name, f"must be at most {limit} characters")
+    return f"{prefix}{identifier}"
 
 
 def document_number(doc_type: DocumentType, year: int, sequence: int) -> str:
@@ -129,9 +144,12 @@ class Document:
     credits_document_id: str = ""  # a credit note: the invoice it cancels
     credited_by_id: str = ""  # an invoice: the credit note that cancelled it
     paid_cents: int = 0
-    # What an invoice bills when it is no order ("fleet-request:<id>"): one
-    # invoice per source, however often its event comes.
+    # What a document bills when it is no order ("fleet-request:<id>",
+    # "quote:<id>", "parking-statement:<id>"): one invoice (or statement) per
+    # source, however often its event comes.
     source_key: str = ""
+    # The customer's purchase-order reference, printed on the document.
+    purchase_order_reference: str = ""
 
     @property
     def totals(self) -> Totals:
@@ -202,6 +220,7 @@ def issue_document(
     period_end: date | None = None,
     order_id: str = "",
     source_key: str = "",
+    purchase_order_reference: str = "",
 ) -> tuple[Document, DocumentIssued]:
     """A new document issued on `issue_date` under `number`: an invoice falls due
     after the payment term, any other document on the day it is issued."""
@@ -218,6 +237,7 @@ def issue_document(
         period_end=period_end,
         order_id=order_id,
         source_key=source_key,
+        purchase_order_reference=purchase_order_reference,
     )
     return document, _issued(document)
 
@@ -288,6 +308,7 @@ def credit_note_for(
         period_end=invoice.period_end,
         order_id=invoice.order_id,
         credits_document_id=invoice.id,
+        purchase_order_reference=invoice.purchase_order_reference,
     )
     return note, dataclasses.replace(invoice, credited_by_id=credit_note_id), _issued(note)
 

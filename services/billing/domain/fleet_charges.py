@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from portal_runtime.errors import InvalidArgument, Violations
+from portal_runtime.errors import Violations
 from portal_runtime.money import MAX_OPERATION_CENTS, vat_rate_problem
 
-from .documents import LABEL_MAX, MAX_QUANTITY, Line, compute_totals
+from .documents import LABEL_MAX, MAX_QUANTITY, Line, compute_totals, source_key
 
 FLEET_REQUEST_SOURCE = "fleet-request:"
-SOURCE_KEY_MAX = 100  # documents.source_key
 
 
 @dataclass(frozen=True)
@@ -32,14 +31,7 @@ class OneOffCharge:
 
 def fleet_request_source(request_id: str) -> str:
     """The source key of a fleet request's invoice."""
-    request_id = request_id.strip()
-    if not request_id:
-        raise InvalidArgument.for_field("requestId", "is required", reason="REQUIRED_FIELD")
-    source = f"{FLEET_REQUEST_SOURCE}{request_id}"
-    if len(source) > SOURCE_KEY_MAX:
-        limit = SOURCE_KEY_MAX - len(FLEET_REQUEST_SOURCE)
-        raise InvalidArgument.for_field("requestId", f"must be at most {limit} characters")
-    return source
+    return source_key(FLEET_REQUEST_SOURCE, request_id, "requestId")
 
 
 def charge_label(option_name: str, quantity: int) -> str:

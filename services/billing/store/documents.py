@@ -156,8 +156,14 @@ class DocumentsRepository:
 
     async def invoice_of_source(self, s: AsyncSession, source_key: str) -> Document | None:
         """The invoice issued for this source (`Document.source_key`), if any."""
+        return await self.of_source(s, source_key, DocumentType.INVOICE)
+
+    async def of_source(
+        self, s: AsyncSession, source_key: str, doc_type: DocumentType
+    ) -> Document | None:
+        """The document of that type issued for this source, if any."""
         query = select(documents).where(
-            documents.c.source_key == source_key, documents.c.type == DocumentType.INVOICE.value
+            documents.c.source_key == source_key, documents.c.type == doc_type.value
         )
         row = (await s.execute(query)).first()
         return _document(row) if row is not None else None

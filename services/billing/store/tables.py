@@ -66,8 +66,11 @@ documents = Table(
     # [{"label", "quantity", "unit_price_cents", "vat_rate_bp"}]
     Column("lines", JSON, nullable=False),
     timestamp_column("created_at", nullable=False),
-    # What an invoice that is no order's bills ("fleet-request:<id>"); "" otherwise.
+    # What a document that is no order's bills ("fleet-request:<id>", "quote:<id>",
+    # "parking-statement:<id>"); "" otherwise.
     Column("source_key", String(100), nullable=False, default="", server_default=""),
+    # The customer's purchase-order reference (an accepted quote's invoice).
+    Column("purchase_order_reference", String(100), nullable=False, default="", server_default=""),
     UniqueConstraint("number", name="uq_documents_number"),
     # One invoice per order, one credit note per invoice.
     Index(
@@ -77,13 +80,21 @@ documents = Table(
         sqlite_where=text("type = 'INVOICE' AND order_id != ''"),
         postgresql_where=text("type = 'INVOICE' AND order_id != ''"),
     ),
-    # One invoice per source: a re-published event cannot bill twice.
+    # One invoice per source, and one statement per source: a re-published
+    # event cannot bill twice.
     Index(
         "uq_documents_source_invoice",
         "source_key",
         unique=True,
         sqlite_where=text("type = 'INVOICE' AND source_key != ''"),
         postgresql_where=text("type = 'INVOICE' AND source_key != ''"),
+    ),
+    Index(
+        "uq_documents_source_statement",
+        "source_key",
+        unique=True,
+        sqlite_where=text("type = 'STATEMENT' AND source_key != ''"),
+        postgresql_where=text("type = 'STATEMENT' AND source_key != ''"),
     ),
     Index(
         "uq_documents_credits",

@@ -55,6 +55,7 @@ async def issue(
     period_end: date | None = None,
     order_id: str = "",
     source_key: str = "",
+    purchase_order_reference: str = "",
 ) -> Document:
     """Numbers and stores a new document in `s`, with its DocumentIssued event."""
     now = deps.clock()
@@ -70,6 +71,7 @@ async def issue(
         period_end=period_end,
         order_id=order_id,
         source_key=source_key,
+        purchase_order_reference=purchase_order_reference,
     )
     await deps.repo.documents.add(s, doc, created_at=now)
     await add_event(s, events.document_issued(issued))

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+import portal_runtime.csv_import as csv_import
 from portal_runtime.errors import Violations
 
-from . import csv_rows
 from .catalogue import Catalogue, CatalogueOption, Plan
 from .lines import ICCID_PROBLEM, LineFields, PhoneNumber, parse_iccid, parse_status
 
@@ -48,7 +48,7 @@ class FileLine:
 def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
     """The file's lines; InvalidArgument naming every bad line (or the file)."""
     problems = Violations()
-    positions, rows = csv_rows.open_table(
+    positions, rows = csv_import.open_table(
         data,
         kind="LINE_FILE",
         max_bytes=MAX_BYTES,
@@ -62,7 +62,7 @@ def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
         if not any(cell.strip() for cell in row):
             continue
         if len(lines) >= MAX_LINES:
-            raise csv_rows.file_error(
+            raise csv_import.file_error(
                 f"has more than {MAX_LINES} lines: split it", "LINE_FILE_TOO_LARGE"
             )
         line = _read_line(index, row, positions, parse_number, problems)
@@ -75,7 +75,7 @@ def parse_line_file(data: bytes, parse_number: NumberParser) -> list[FileLine]:
         lines.append(line)
     problems.raise_if_any(INVALID)
     if not lines:
-        raise csv_rows.file_error("has no lines after its header", "LINE_FILE_EMPTY")
+        raise csv_import.file_error("has no lines after its header", "LINE_FILE_EMPTY")
     return lines
 
 

@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import portal_runtime.csv_import as csv_import
 from portal_runtime.errors import Violations
 from portal_runtime.money import MAX_OPERATION_CENTS, format_euros
 
-from . import csv_rows
 from .lines import PhoneNumber
 from .usage import Usage
 
@@ -126,7 +126,7 @@ def parse_usage_file(
     `this_month` (``YYYY-MM``, "" for no check): later months are refused, a
     line cannot have consumed yet."""
     problems = Violations()
-    positions, rows = csv_rows.open_table(
+    positions, rows = csv_import.open_table(
         data,
         kind="USAGE_FILE",
         max_bytes=MAX_BYTES,
@@ -142,7 +142,7 @@ def parse_usage_file(
             continue
         count += 1
         if count > MAX_LINES:
-            raise csv_rows.file_error(
+            raise csv_import.file_error(
                 f"has more than {MAX_LINES} lines: split it", "USAGE_FILE_TOO_LARGE"
             )
         line = _read_line(n, row, positions, parse_number, this_month, problems)
@@ -157,7 +157,7 @@ def parse_usage_file(
         lines.append(line)
     problems.raise_if_any(INVALID)
     if not lines:
-        raise csv_rows.file_error("has no lines after its header", "USAGE_FILE_EMPTY")
+        raise csv_import.file_error("has no lines after its header", "USAGE_FILE_EMPTY")
     return lines
 
 

@@ -21,6 +21,8 @@ PERMISSIONS: tuple[str, ...] = (
     "fleet.write",
     "assets.read",
     "assets.write",
+    # Accepting a quote commits the company to pay: a permission of its own.
+    "quotes.accept",
     "users.manage",
     "account.manage",
 )
@@ -62,7 +64,12 @@ BUILT_IN_PROFILES: tuple[Profile, ...] = (
         "builtin-billing", "Billing", frozenset({"billing.read", "billing.pay"}), built_in=True
     ),
     Profile("builtin-fleet", "Fleet", frozenset({"fleet.read", "fleet.write"}), built_in=True),
-    Profile("builtin-assets", "Assets", frozenset({"assets.read", "assets.write"}), built_in=True),
+    Profile(
+        "builtin-assets",
+        "Assets",
+        frozenset({"assets.read", "assets.write", "quotes.accept"}),
+        built_in=True,
+    ),
     Profile(
         "builtin-readonly",
         "Read-only",

@@ -88,6 +88,25 @@ class LinkBuilder:
         """A claim in the operators' back office."""
         return f"{self.web_url}/admin/claims/{_segment(claim_id, 'claimId')}"
 
+    def equipment_request(self, service_request_id: str) -> str:
+        """A service request on machines (parts, intervention...) in the customer's space."""
+        segment = _segment(service_request_id, "serviceRequestId")
+        return f"{self.web_url}/equipment/requests/{segment}"
+
+    def quote(self, quote_id: str) -> str:
+        """A quote in the customer's space."""
+        return f"{self.web_url}/quotes/{_segment(quote_id, 'quoteId')}"
+
+    def admin_service_request(self, service_request_id: str) -> str:
+        """A service request in the operators' back office."""
+        segment = _segment(service_request_id, "serviceRequestId")
+        return f"{self.web_url}/admin/service-requests/{segment}"
+
+    def admin_contact_request(self, contact_request_id: str) -> str:
+        """A change request in the operators' back office."""
+        segment = _segment(contact_request_id, "contactRequestId")
+        return f"{self.web_url}/admin/contact-requests/{segment}"
+
 
 def _segment(value: str, field_name: str) -> str:
     if not value:

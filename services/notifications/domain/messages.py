@@ -40,6 +40,15 @@ class Template(enum.StrEnum):
     DIRECT_DEBIT_RETURNED = "direct_debit_returned"
     FLEET_CHANGE_COMPLETED = "fleet_change_completed"
     SIM_ORDERED = "sim_ordered"
+    # Assets: service requests, quotes, change requests. The *_DEPARTMENT ones
+    # go to the operators' department mailbox, in French.
+    SERVICE_REQUEST_DEPARTMENT = "service_request_department"
+    SERVICE_REQUEST_RECEIVED = "service_request_received"
+    SERVICE_REQUEST_STATUS_CHANGED = "service_request_status_changed"
+    QUOTE_ISSUED = "quote_issued"
+    QUOTE_ACCEPTED = "quote_accepted"
+    CHANGE_REQUEST_DEPARTMENT = "change_request_department"
+    CHANGE_REQUEST_ANSWERED = "change_request_answered"
 
 
 class Status(enum.StrEnum):

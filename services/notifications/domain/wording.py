@@ -1,5 +1,6 @@
 """The words e-mails are written with: languages, how long a link stays valid,
-dates and moments, and billing's and fleet's codes in words (French and English)."""
+dates and moments, and billing's, fleet's and assets' codes in words (French and
+English)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,46 @@ _SUSPENSION_REASONS = {
     "TEMPORARY": ("suspension temporaire", "temporary suspension"),
 }
 
+# Assets' codes: service requests (their kind, status, intervention type and
+# urgency) and change requests (their topic and answer). Kinds and statuses are
+# phrased to read in "Nouvelle <kind>", "Votre <kind> ... est <status>" (feminine,
+# as "demande" is) and "Your <kind> ... is <status>".
+_SERVICE_REQUEST_KINDS = {
+    "PARTS": ("demande de pièces détachées", "spare parts request"),
+    "INTERVENTION": ("demande d'intervention", "intervention request"),
+    "EXPERTISE": ("demande d'expertise", "expertise request"),
+    "REMOVAL": ("demande d'enlèvement", "removal request"),
+}
+_SERVICE_REQUEST_STATUSES = {
+    "RECEIVED": ("reçue", "received"),
+    "PLANNED": ("planifiée", "planned"),
+    "IN_PROGRESS": ("en cours de traitement", "in progress"),
+    "DONE": ("terminée", "done"),
+    "CANCELLED": ("annulée", "cancelled"),
+}
+_INTERVENTION_TYPES = {
+    "BREAKDOWN": ("panne", "breakdown"),
+    "PREVENTIVE": ("maintenance préventive", "preventive maintenance"),
+}
+_URGENCIES = {
+    "NORMAL": ("normale", "normal"),
+    "HIGH": ("haute", "high"),
+    "CRITICAL": ("critique, machine à l'arrêt", "critical, machine stopped"),
+}
+_CHANGE_TOPICS = {
+    "POSTAL_ADDRESS": ("adresse postale", "postal address"),
+    "PHONE": ("numéro de téléphone", "phone number"),
+    "LICENCE_PLATE": ("plaque d'immatriculation", "licence plate"),
+    "BANK_DETAILS": ("coordonnées bancaires", "bank details"),
+    "OTHER": ("autre demande", "other request"),
+}
+_CHANGE_REQUEST_STATUSES = {
+    "OPEN": ("ouverte", "open"),
+    "ACCEPTED": ("acceptée", "accepted"),
+    "REFUSED": ("refusée", "refused"),
+    "ANSWERED": ("traitée", "answered"),
+}
+
 
 def _label(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
     code = (code or "").strip().upper()
@@ -164,3 +205,33 @@ def describe_change_kind(code: str, language: str) -> str:
 def describe_suspension_reason(code: str, language: str) -> str:
     """'THEFT' -> 'vol' / 'theft'."""
     return _label(_SUSPENSION_REASONS, code, language)
+
+
+def describe_service_request_kind(code: str, language: str) -> str:
+    """'INTERVENTION' -> "demande d'intervention" / 'intervention request'."""
+    return _label(_SERVICE_REQUEST_KINDS, code, language)
+
+
+def describe_service_request_status(code: str, language: str) -> str:
+    """'PLANNED' -> 'planifiée' / 'planned'."""
+    return _label(_SERVICE_REQUEST_STATUSES, code, language)
+
+
+def describe_intervention_type(code: str, language: str) -> str:
+    """'BREAKDOWN' -> 'panne' / 'breakdown'."""
+    return _label(_INTERVENTION_TYPES, code, language)
+
+
+def describe_urgency(code: str, language: str) -> str:
+    """'CRITICAL' -> "critique, machine à l'arrêt" / 'critical, machine stopped'."""
+    return _label(_URGENCIES, code, language)
+
+
+def describe_change_topic(code: str, language: str) -> str:
+    """'LICENCE_PLATE' -> "plaque d'immatriculation" / 'licence plate'."""
+    return _label(_CHANGE_TOPICS, code, language)
+
+
+def describe_change_request_status(code: str, language: str) -> str:
+    """'REFUSED' -> 'refusée' / 'refused'."""
+    return _label(_CHANGE_REQUEST_STATUSES, code, language)

@@ -27,7 +27,9 @@ from services.identity.phones import normalise_phone
 
 
 def test_catalogue_and_built_ins() -> None:
-    assert len(KNOWN_PERMISSIONS) == 10
+    assert "quotes.accept" in KNOWN_PERMISSIONS and len(KNOWN_PERMISSIONS) == 11
+    assets = built_in("builtin-assets")
+    assert assets is not None and "quotes.accept" in assets.permissions
     admin = built_in(ADMIN_PROFILE_ID)
     assert admin is not None and admin.permissions == KNOWN_PERMISSIONS
     ids = [p.id for p in BUILT_IN_PROFILES]

@@ -167,6 +167,12 @@ async def test_bootstrapped_service_stores_sends_and_lists(
         "ClaimAnswered",
         "DirectDebitScheduled",
         "DirectDebitReturned",
+        "ServiceRequestCreated",
+        "ServiceRequestStatusChanged",
+        "QuoteIssued",
+        "QuoteAccepted",
+        "ChangeRequestCreated",
+        "ChangeRequestAnswered",
     }
     event = events_pb2.MagicLinkRequested(
         event_id="evt-m",

@@ -1,7 +1,9 @@
-"""How fleet's operator files (lines, usage) are read: UTF-8 with or without a
-BOM (else Windows-1252), `;` or `,` told from the header, header names in any
-case, spacing or accents, each row with the line it starts on (a quoted cell
-may span lines), and a row the csv module cannot read named, not crashed on."""
+"""How operators' CSV files (fleet's lines and usage, assets' parks and
+car-park exits...) are read, the same way everywhere (stdlib only: domain code
+may use it): UTF-8 with or without a BOM (else Windows-1252), `;` or `,` told
+from the header, header names in any case, spacing or accents, each row with
+the line it starts on (a quoted cell may span lines), and a row the csv module
+cannot read named, not crashed on."""
 
 from __future__ import annotations
 

@@ -1,0 +1,176 @@
+"""The park's RPCs (protobuf -> use case -> protobuf) and their conversions."""
+
+from __future__ import annotations
+
+from google.api import httpbody_pb2
+
+from portal.assets.v1 import assets_pb2 as pb
+from portal.common.v1.types_pb2 import Address
+from portal_runtime.auth import current_principal
+from portal_runtime.protos import to_timestamp
+from services.assets.api.service_requests import service_request
+from services.assets.domain.equipment import Equipment, EquipmentModel, Site
+from services.assets.usecases import equipment as usecases
+from services.assets.usecases.common import Deps
+
+_STATUS = "EQUIPMENT_STATUS_"
+HISTORY_SERVICE_REQUEST = "SERVICE_REQUEST"
+HISTORY_QUOTE = "QUOTE"
+
+
+def site(found: Site) -> pb.Site:
+    address = found.address
+    return pb.Site(
+        id=found.id,
+        name=found.name,
+        address=Address(
+            line1=address.line1,
+            line2=address.line2,
+            postal_code=address.postal_code,
+            city=address.city,
+            country=address.country,
+        ),
+    )
+
+
+def model(found: EquipmentModel) -> pb.EquipmentModel:
+    return pb.EquipmentModel(
+        id=found.code,
+        brand=found.brand,
+        name=found.name,
+        parts=[pb.Part(code=part.code, label=part.label) for part in found.parts],
+    )
+
+
+def equipment(found: Equipment) -> pb.Equipment:
+    return pb.Equipment(
+        id=found.id,
+        name=found.name,
+        reference=found.reference,
+        model_id=found.model_code,
+        brand=found.brand,
+        model=found.model_name,
+        site=site(found.site) if found.site else None,
+        commissioned_on=found.commissioned_on.isoformat() if found.commissioned_on else "",
+        contract=found.contract,
+        status=pb.EquipmentStatus.Value(_STATUS + found.status.value),
+        created_at=to_timestamp(found.created_at),
+    )
+
+
+def equipment_detail(detail: usecases.EquipmentDetail) -> pb.Equipment:
+    """The machine with its service requests and quotes, newest first."""
+    answer = equipment(detail.equipment)
+    entries = [
+        pb.HistoryEntry(
+            at=to_timestamp(request.created_at),
+            kind=HISTORY_SERVICE_REQUEST,
+            id=request.id,
+            description=request.describe(),
+        )
+        for request in detail.history
+    ]
+    today = detail.today
+    entries += [
+        pb.HistoryEntry(
+            at=to_timestamp(quote.issued_at),
+            kind=HISTORY_QUOTE,
+            id=quote.id,
+            description=f"quote {quote.number}: {quote.title} "
+            f"({(quote.status_on(today) if today else quote.status).value})",
+        )
+        for quote in detail.quotes
+    ]
+    entries.sort(key=lambda e: (e.at.seconds, e.at.nanos), reverse=True)
+    answer.history.extend(entries)
+    return answer
+
+
+class EquipmentRpcs:
+    deps: Deps
+
+    async def ListEquipment(self, request: pb.ListEquipmentRequest, context):
+        found, token = await usecases.list_equipment(
+            self.deps,
+            current_principal(),
+            q=request.q,
+            brand=request.brand,
+            model=request.model,
+            site_id=request.site_id,
+            include_removed=request.include_removed,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListEquipmentResponse(
+            equipment=[equipment(e) for e in found], next_page_token=token
+        )
+
+    async def ExportEquipment(self, request: pb.ExportEquipmentRequest, context):
+        data = await usecases.export_equipment(
+            self.deps,
+            current_principal(),
+            q=request.q,
+            brand=request.brand,
+            model=request.model,
+            site_id=request.site_id,
+        )
+        return httpbody_pb2.HttpBody(content_type=usecases.CSV_TYPE, data=data)
+
+    async def GetEquipment(self, request: pb.GetEquipmentRequest, context):
+        return equipment_detail(
+            await usecases.get_equipment(self.deps, current_principal(), request.id)
+        )
+
+    async def CreateEquipment(self, request: pb.CreateEquipmentRequest, context):
+        created = await usecases.create_equipment(
+            self.deps,
+            current_principal(),
+            model_id=request.model_id,
+            reference=request.reference,
+            name=request.name,
+            site_id=request.site_id,
+            commissioned_on=request.commissioned_on,
+        )
+        return equipment(created)
+
+    async def DeleteEquipment(self, request: pb.DeleteEquipmentRequest, context):
+        asked = await usecases.delete_equipment(
+            self.deps, current_principal(), request.id, request.reason
+        )
+        return service_request(asked)
+
+    async def ListModels(self, request: pb.ListModelsRequest, context):
+        found = await usecases.list_models(
+            self.deps, current_principal(), brand=request.brand, q=request.q
+        )
+        return pb.ListModelsResponse(models=[model(m) for m in found])
+
+    async def GetModel(self, request: pb.GetModelRequest, context):
+        return model(await usecases.get_model(self.deps, current_principal(), request.id))
+
+    async def ListSites(self, request: pb.ListSitesRequest, context):
+        found = await usecases.list_sites(self.deps, current_principal())
+        return pb.ListSitesResponse(sites=[site(s) for s in found])
+
+
+class EquipmentAdminRpcs:
+    deps: Deps
+
+    async def PutModel(self, request: pb.PutModelRequest, context):
+        given = request.model
+        saved = await usecases.put_model(
+            self.deps,
+            current_principal(),
+            request.code,
+            brand=given.brand,
+            name=given.name,
+            parts=[(part.code, part.label) for part in given.parts],
+            given_id=given.id,
+        )
+        return model(saved)
+
+    async def ImportEquipment(self, request: pb.ImportEquipmentRequest, context):
+        result = await usecases.import_equipment(
+            self.deps, current_principal(), request.file.data, request.entity_id
+        )
+        return pb.ImportResponse(lines=result.lines, created=result.created, updated=result.updated)

@@ -1,0 +1,1 @@
+"""Assets' rules, plain Python."""
