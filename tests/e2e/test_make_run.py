@@ -15,7 +15,7 @@ import httpx
 import sepaxml
 import xmlschema
 
-from deploy.local import seed
+from deploy.local import seed, seed_assets
 from deploy.local.natsserver import free_port
 from deploy.local.suite import ROOT, SERVICES
 
@@ -81,6 +81,35 @@ def _collect_the_demo_direct_debit(base: str) -> None:
     xsd = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd"
     xmlschema.XMLSchema(str(xsd)).validate(file.text)
     assert "FR7630006000011234567890189" in file.text
+
+
+def _login(base: str, login: str, password: str) -> dict[str, str]:
+    answer = httpx.post(f"{base}/v1/auth/login", json={"login": login, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['accessToken']}"}
+
+
+def _check_the_assets_demo_customers(base: str, banner: str) -> None:
+    """assets' two demo customers, whose logins the banner prints: the maintenance
+    customer's park of machines and quotes, the parking customer's statements."""
+    maintenance = (seed_assets.MAINTENANCE_EMAIL, seed_assets.MAINTENANCE_PASSWORD)
+    parking = (seed_assets.PARKING_EMAIL, seed_assets.PARKING_PASSWORD)
+    for login, password in (maintenance, parking):
+        assert f"{login} / {password}" in banner
+    auth = _login(base, *maintenance)
+    park = httpx.get(f"{base}/v1/equipment", params={"pageSize": 100}, headers=auth)
+    assert park.status_code == 200, park.text  # assets is served through the gateway
+    assert len(park.json()["equipment"]) == seed_assets.DEMO_MACHINES
+    quotes = httpx.get(f"{base}/v1/quotes", headers=auth)
+    assert quotes.status_code == 200, quotes.text
+    assert quotes.json().get("quotes"), "the maintenance customer has quotes"
+
+    auth = _login(base, *parking)
+    statements = httpx.get(f"{base}/v1/parking/statements", headers=auth)
+    assert statements.status_code == 200, statements.text
+    # Low-usage statements for the two months whose exits were imported.
+    months = {s["month"] for s in statements.json().get("statements", [])}
+    assert len(months) == 2, statements.text
 
 
 def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -171,6 +200,7 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
                 break
         assert len(usage) == 2 * seed.DEMO_FLEET_LINES
         assert len({u["month"] for u in usage}) == 2
+        _check_the_assets_demo_customers(base, banner)
         _pay_the_demo_order_by_card(base, manager.json()["accessToken"], orders.json()["orders"][0])
         _collect_the_demo_direct_debit(base)
         assert httpx.get(f"{base}/openapi.json").status_code == 200

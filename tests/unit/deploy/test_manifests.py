@@ -33,6 +33,11 @@ PORTS = {
     "assets": 50055,
     "notifications": 50056,
 }
+# The mailbox each kind of assets request is e-mailed to.
+ASSETS_MAILBOXES = {
+    f"PORTAL_ASSETS_MAILBOX_{kind}"
+    for kind in ("PARTS", "INTERVENTION", "EXPERTISE", "REMOVAL", "CHANGES")
+}
 DOCUMENTED_ENV = {
     "PORTAL_NATS_URL",
     "PORTAL_NATS_STREAM_REPLICAS",
@@ -90,6 +95,9 @@ DOCUMENTED_ENV = {
     "PORTAL_FLEET_RETRY_FIRST_SECONDS",
     "PORTAL_FLEET_RETRY_MAX_SECONDS",
     "PORTAL_FLEET_GIVE_UP_HOURS",
+    # assets (ConfigMap assets-config; services/assets/__main__.py): the operators'
+    # department mailboxes, by kind of request
+    *ASSETS_MAILBOXES,
     # the provisioning simulator (dev only; deploy/local/provisioning_simulator.py)
     "PORTAL_PROVISIONING_SIMULATOR_ADDR",
     "PORTAL_PROVISIONING_DELAY_MS",
@@ -98,7 +106,7 @@ DOCUMENTED_ENV = {
     *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),
 }
 # The services deployed today; a service in PORTS joins this set when it is deployed.
-DEPLOYED = {"identity", "notifications", "ordering", "billing", "fleet"}
+DEPLOYED = {"identity", "notifications", "ordering", "billing", "fleet", "assets"}
 # The payment provider's variables (PORTAL_PAYMENT_...): billing and the provider only.
 PAYMENT_ENV_USERS = {"billing", "payment-provider"}
 # Dev only: the local test payment provider (in memory), a Deployment of the image.
@@ -340,6 +348,20 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
                     host = urlsplit(url).hostname or ""
                     assert urlsplit(url).scheme in ("http", "https") and host, where
                     assert host not in (PROVISIONING_SIMULATOR, "localhost", "127.0.0.1"), where
+            if name == "assets":
+                mailboxes = {k: str(v) for k, v in env.items() if k in ASSETS_MAILBOXES}
+                assert all("@" in address for address in mailboxes.values()), where
+                if not TEST_DOUBLES & names:  # production: the operator's own mailboxes
+                    assert mailboxes.keys() == ASSETS_MAILBOXES, where
+                    local = [a for a in mailboxes.values() if a.endswith(".localhost")]
+                    assert not local, f"{where}: dev mailboxes {local}"
+    # One issuer: the name on billing's invoices is the one on assets' quotes.
+    issuers = {
+        app_name(d): env_of(d, configmaps).get("PORTAL_OPERATOR_NAME")
+        for d in deployments
+        if app_name(d) in ("billing", "assets")
+    }
+    assert set(issuers.values()) == {issuers["billing"]} and issuers["billing"], issuers
 
 
 def check_network_policies(resources: list[dict]) -> None:

@@ -9,3 +9,5 @@ CREATE ROLE billing LOGIN PASSWORD 'billing-dev';
 CREATE DATABASE billing OWNER billing;
 CREATE ROLE fleet LOGIN PASSWORD 'fleet-dev';
 CREATE DATABASE fleet OWNER fleet;
+CREATE ROLE assets LOGIN PASSWORD 'assets-dev';
+CREATE DATABASE assets OWNER assets;
