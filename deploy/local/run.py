@@ -105,6 +105,7 @@ def _banner(suite: Suite, *, demo_operator: bool) -> None:
     lines = [
         "",
         "Portail is running.",
+        f"  Portal     {suite.web_url}   (the customer web portal: open it in a browser)",
         f"  API        {url}   (try: curl {url}/healthz)",
         f"  API docs   {url}/docs   OpenAPI: {url}/openapi.json",
         f"  Mailbox    {suite.env['PORTAL_MAILBOX_DIR']}   (one .eml per e-mail sent)",

@@ -59,7 +59,11 @@ class Suite:
             env.setdefault(f"PORTAL_{name.upper()}_ADDR", default)
         gateway_port = free_port() if self.random_ports else 8080
         env.setdefault("PORTAL_GATEWAY_ADDR", f"127.0.0.1:{gateway_port}")
-        env.setdefault("PORTAL_WEB_URL", f"http://{env['PORTAL_GATEWAY_ADDR']}")
+        # The customer web portal: e-mails link to it; it calls the gateway.
+        web_port = free_port() if self.random_ports else 8000
+        env.setdefault("PORTAL_WEB_ADDR", f"127.0.0.1:{web_port}")
+        env.setdefault("PORTAL_WEB_URL", f"http://{env['PORTAL_WEB_ADDR']}")
+        env.setdefault("PORTAL_WEB_GATEWAY_URL", f"http://{env['PORTAL_GATEWAY_ADDR']}")
         if "billing" in self.services:
             # The local test payment provider stands in for a real one: billing
             # creates checkouts there, and it posts signed webhooks back
@@ -137,6 +141,7 @@ class Suite:
         for name in self.services:
             self.start_service(name)
         self.start_gateway()
+        self.start_web()
         self.wait_ready(timeout)
         return self
 
@@ -165,6 +170,14 @@ class Suite:
         self._spawn("gateway", "gateway")
         port = int(self.env["PORTAL_GATEWAY_ADDR"].rsplit(":", 1)[1])
         wait_for_port(port, timeout=30)
+
+    def start_web(self) -> None:
+        self._spawn("web", "web")
+        wait_for_port(int(self.env["PORTAL_WEB_ADDR"].rsplit(":", 1)[1]), timeout=30)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.env['PORTAL_WEB_ADDR']}"
 
     def stop_process(self, name: str, *, kill: bool = False, timeout: float = 25.0) -> None:
         proc = self.procs.pop(name, None)
@@ -196,10 +209,11 @@ class Suite:
         raise TimeoutError(f"the suite is not ready after {timeout}s: {last}")
 
     def stop(self) -> None:
-        # Gateway first (no new calls), then the services together (each
-        # drains and flushes its outbox), NATS last.
-        if "gateway" in self.procs:
-            self.stop_process("gateway")
+        # The portal and the gateway first (no new calls), then the services
+        # together (each drains and flushes its outbox), NATS last.
+        for front in ("web", "gateway"):
+            if front in self.procs:
+                self.stop_process(front)
         running = {name: proc for name, proc in self.procs.items() if proc.poll() is None}
         for proc in running.values():
             proc.send_signal(signal.SIGTERM)

@@ -12,6 +12,7 @@ import pytest
 from deploy.local.suite import SERVICES, Suite
 from tests.support.api import Api
 from tests.support.databases import create_postgres_database, database_kinds, drop_postgres_database
+from tests.support.web import Portal
 
 OPERATOR_EMAIL = "ops@portail.test"
 OPERATOR_PASSWORD = "Operator-Test-Password-1"
@@ -55,6 +56,25 @@ def suite(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         running.stop()
         for url in created:
             drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def portal_app(suite: Suite, tmp_path_factory: pytest.TempPathFactory):
+    """The web portal in-process (ASGI), on the running suite's gateway."""
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    keys = tmp_path_factory.mktemp("web-keys") / "web-session.key"
+    return create_app(WebSettings(gateway_url=suite.gateway_url, session_key_file=keys))
+
+
+@pytest.fixture()
+def portal(portal_app) -> Iterator[Portal]:
+    """A fresh browser-like client of the portal (its own cookies)."""
+    from starlette.testclient import TestClient
+
+    with TestClient(portal_app, base_url="http://127.0.0.1") as client:
+        yield Portal(client)
 
 
 @pytest.fixture(scope="session")
