@@ -169,6 +169,10 @@ class EquipmentAdminRpcs:
         )
         return model(saved)
 
+    async def ImportModels(self, request: pb.ImportModelsRequest, context):
+        result = await usecases.import_models(self.deps, current_principal(), request.file.data)
+        return pb.ImportResponse(lines=result.lines, created=result.created, updated=result.updated)
+
     async def ImportEquipment(self, request: pb.ImportEquipmentRequest, context):
         result = await usecases.import_equipment(
             self.deps, current_principal(), request.file.data, request.entity_id

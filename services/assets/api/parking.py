@@ -116,6 +116,12 @@ class ParkingAdminRpcs:
         )
         return contract_message(saved)
 
+    async def ImportParkingContracts(self, request: pb.ImportParkingContractsRequest, context):
+        done = await parking.import_contracts(
+            self.deps, current_principal(), request.file.data, request.entity_id
+        )
+        return pb.ImportResponse(lines=done.lines, created=done.created, updated=done.updated)
+
     async def ImportParkingExits(self, request: pb.ImportParkingExitsRequest, context):
         done = await parking.import_exits(
             self.deps, current_principal(), request.file.data, request.month

@@ -194,6 +194,24 @@ def site_key(raw: str) -> str:
     return " ".join(raw.split()).casefold()
 
 
+def code_problem(code: str) -> str:
+    """Why a catalogue code (a model's or a part's, normalised) cannot be one, or ""."""
+    if not code:
+        return "is required"
+    if len(code) > MAX_CODE:
+        return f"must be at most {MAX_CODE} characters"
+    return ""
+
+
+def text_problem(text: str) -> str:
+    """Why a catalogue text (a brand, a model's name, a part's label) cannot be one, or ""."""
+    if not text:
+        return "is required"
+    if len(text) > MAX_TEXT:
+        return f"must be at most {MAX_TEXT} characters"
+    return ""
+
+
 def check_model(
     code: str, brand: str, name: str, parts: Sequence[tuple[str, str]], given_id: str = ""
 ) -> EquipmentModel:
@@ -201,17 +219,13 @@ def check_model(
     with codes unique in the model; every problem named."""
     violations = Violations()
     code = normalise_code(code)
-    if not code:
-        violations.add("code", "is required")
-    elif len(code) > MAX_CODE:
-        violations.add("code", f"must be at most {MAX_CODE} characters")
+    if problem := code_problem(code):
+        violations.add("code", problem)
     if given_id.strip() and normalise_code(given_id) != code:
         violations.add("model.id", "must be empty or the code of the path")
     for name_of, value in (("model.brand", brand), ("model.name", name)):
-        if not value.strip():
-            violations.add(name_of, "is required")
-        elif len(value.strip()) > MAX_TEXT:
-            violations.add(name_of, f"must be at most {MAX_TEXT} characters")
+        if problem := text_problem(value.strip()):
+            violations.add(name_of, problem)
     if len(parts) > MAX_PARTS:
         violations.add("model.parts", f"must be at most {MAX_PARTS}")
     checked: list[Part] = []
@@ -219,19 +233,15 @@ def check_model(
     for index, (part_code, label) in enumerate(parts[:MAX_PARTS]):
         part_code = normalise_code(part_code)
         label = " ".join(label.split())
-        if not part_code:
-            violations.add(f"model.parts[{index}].code", "is required")
-        elif len(part_code) > MAX_CODE:
-            violations.add(f"model.parts[{index}].code", f"must be at most {MAX_CODE} characters")
+        if problem := code_problem(part_code):
+            violations.add(f"model.parts[{index}].code", problem)
         elif first_at.setdefault(part_code, index) != index:
             violations.add(
                 f"model.parts[{index}].code",
                 f"{part_code} is already model.parts[{first_at[part_code]}]",
             )
-        if not label:
-            violations.add(f"model.parts[{index}].label", "is required")
-        elif len(label) > MAX_TEXT:
-            violations.add(f"model.parts[{index}].label", f"must be at most {MAX_TEXT} characters")
+        if problem := text_problem(label):
+            violations.add(f"model.parts[{index}].label", problem)
         checked.append(Part(part_code, label))
     violations.raise_if_any("INVALID_MODEL")
     return EquipmentModel(code, brand.strip(), name.strip(), tuple(checked))

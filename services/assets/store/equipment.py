@@ -113,6 +113,51 @@ class ModelsRepository:
                 ],
             )
 
+    async def put_all(self, s: AsyncSession, models: Sequence[EquipmentModel]) -> int:
+        """Creates or replaces these models, each one's parts list whole (an
+        import); how many were new."""
+        codes = [model.code for model in models]
+        known: set[str] = set()
+        for start in range(0, len(codes), _PER_QUERY):
+            chunk = codes[start : start + _PER_QUERY]
+            known.update(await s.scalars(select(m.code).where(m.code.in_(chunk))))
+        # Bound names differ from the columns': SQLAlchemy reserves those for SET.
+        changed = [
+            {"b_code": x.code, "b_brand": x.brand, "b_name": x.name, "b_at": x.updated_at}
+            for x in models
+            if x.code in known
+        ]
+        if changed:
+            await s.execute(
+                update(equipment_models)
+                .where(m.code == bindparam("b_code"))
+                .values(
+                    brand=bindparam("b_brand"),
+                    name=bindparam("b_name"),
+                    updated_at=bindparam("b_at"),
+                ),
+                changed,
+                execution_options={"synchronize_session": False},
+            )
+        new = [
+            {"code": x.code, "brand": x.brand, "name": x.name, "updated_at": x.updated_at}
+            for x in models
+            if x.code not in known
+        ]
+        if new:
+            await s.execute(insert(equipment_models), new)
+        for start in range(0, len(codes), _PER_QUERY):
+            chunk = codes[start : start + _PER_QUERY]
+            await s.execute(delete(equipment_model_parts).where(p.model_code.in_(chunk)))
+        parts = [
+            {"model_code": x.code, "code": part.code, "position": i, "label": part.label}
+            for x in models
+            for i, part in enumerate(x.parts)
+        ]
+        if parts:
+            await s.execute(insert(equipment_model_parts), parts)
+        return len(new)
+
 
 # ---- sites -------------------------------------------------------------------------------
 

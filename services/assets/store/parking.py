@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -124,6 +124,21 @@ class ParkingRepository:
         """Operators: the contract with this number, whoever's it is."""
         return await self._one(s, select(parking_contracts).where(c.number == number), for_update)
 
+    async def contracts_by_numbers(
+        self, s: AsyncSession, numbers: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, ParkingContract]:
+        """Operators: number -> contract, for the numbers known, whoever's they are."""
+        wanted = sorted(set(numbers))
+        rows: list[Row] = []
+        for start in range(0, len(wanted), _PER_QUERY):
+            query = select(parking_contracts).where(
+                c.number.in_(wanted[start : start + _PER_QUERY])
+            )
+            if for_update:
+                query = query.with_for_update()
+            rows.extend((await s.execute(query)).all())
+        return {contract.number: contract for contract in await self._with_badges(s, rows)}
+
     async def list_contracts(self, s: AsyncSession, entity_id: str) -> list[ParkingContract]:
         query = select(parking_contracts).where(c.entity_id == entity_id).order_by(c.number, c.id)
         return await self._with_badges(s, (await s.execute(query)).all())
@@ -171,6 +186,46 @@ class ParkingRepository:
             .values(**_contract_values(contract))
         )
         await self._save_badges(s, contract)
+
+    async def write_contracts(
+        self, s: AsyncSession, new: Sequence[ParkingContract], changed: Sequence[ParkingContract]
+    ) -> None:
+        """Adds and saves contracts whole (an import). The changed contracts'
+        badges go first, so that a badge moving between two of them is free
+        when it is written again."""
+        changed_ids = [contract.id for contract in changed]
+        for start in range(0, len(changed_ids), _PER_QUERY):
+            chunk = changed_ids[start : start + _PER_QUERY]
+            await s.execute(delete(parking_badges).where(b.contract_id.in_(chunk)))
+        if changed:
+            # Bound names differ from the columns': SQLAlchemy reserves those for SET.
+            rows = [
+                {"b_id": contract.id}
+                | {f"b_{name}": value for name, value in _contract_values(contract).items()}
+                for contract in changed
+            ]
+            values = {name[2:]: bindparam(name) for name in rows[0] if name != "b_id"}
+            await s.execute(
+                update(parking_contracts).where(c.id == bindparam("b_id")).values(**values),
+                rows,
+                execution_options={"synchronize_session": False},
+            )
+        if new:
+            await s.execute(
+                insert(parking_contracts),
+                [
+                    {"id": contract.id, "created_at": contract.created_at}
+                    | _contract_values(contract)
+                    for contract in new
+                ],
+            )
+        badges = [
+            {"badge": badge, "contract_id": contract.id, "position": position}
+            for contract in (*changed, *new)
+            for position, badge in enumerate(contract.badges)
+        ]
+        if badges:
+            await s.execute(insert(parking_badges), badges)
 
     async def save_plates(self, s: AsyncSession, contract: ParkingContract) -> None:
         await s.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TypeVar
 
@@ -38,6 +38,7 @@ from services.assets.domain.equipment_file import (
     parse_equipment_file,
     plan_import,
 )
+from services.assets.domain.models_file import parse_models_file
 from services.assets.domain.quotes import Quote
 from services.assets.domain.service_requests import RequestKind, ServiceRequest, check_cancel_reason
 from services.assets.usecases import service_requests
@@ -294,6 +295,24 @@ async def put_model(
     async with deps.db.transaction() as s:
         await deps.repo.models.put(s, model)
     return model
+
+
+async def import_models(deps: Deps, principal: Principal | None, data: bytes) -> ImportResult:
+    """The catalogue file whole or nothing; a model of the file replaces the
+    stored one, its parts list included."""
+    require_operator(principal)
+    if not data:
+        raise InvalidArgument.for_field("file", "is required", reason="REQUIRED_FIELD")
+    read = await asyncio.to_thread(parse_models_file, data)
+
+    async def attempt() -> ImportResult:
+        now = deps.clock()
+        models = [replace(model, updated_at=now) for model in read.models]
+        async with deps.db.transaction() as s:
+            created = await deps.repo.models.put_all(s, models)
+        return ImportResult(read.lines, created, len(models) - created)
+
+    return await _settled(attempt)
 
 
 async def import_equipment(

@@ -17,6 +17,7 @@ from portal_runtime.errors import Aborted, InvalidArgument, NotFound, require_fi
 from portal_runtime.outbox import add_event
 from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
+from services.assets.domain.contracts_file import parse_contracts_file, plan_contracts
 from services.assets.domain.exits_file import assign_exits, read_exits_file
 from services.assets.domain.parking import (
     MONTH_PROBLEM,
@@ -51,6 +52,13 @@ class ExitsImport:
     exits: int
     statements: int
     already_closed: bool
+
+
+@dataclass(frozen=True)
+class ContractsImport:
+    lines: int
+    created: int
+    updated: int
 
 
 def _contract_not_found() -> NotFound:
@@ -93,6 +101,43 @@ async def put_contract(
             "CONCURRENT_CHANGE", f"contract {number} was written at the same time: try again"
         ) from exc
     return contract
+
+
+async def import_contracts(
+    deps: Deps, principal: Principal | None, data: bytes, entity_id: str
+) -> ContractsImport:
+    """The entity's contracts file whole or nothing, each line under
+    PutParkingContract's rules; a known number replaces its contract."""
+    require_operator(principal)
+    entity_id = require_field(entity_id, "entityId")
+    if not data:
+        raise InvalidArgument.for_field("file", "is required", reason="REQUIRED_FIELD")
+    lines = await asyncio.to_thread(parse_contracts_file, data, entity_id)
+
+    async def attempt() -> ContractsImport:
+        now = deps.clock()
+        async with deps.db.transaction() as s:
+            stored = await deps.repo.parking.contracts_by_numbers(
+                s, [line.number for line in lines], for_update=True
+            )
+            holders = await deps.repo.parking.contracts_by_badges(
+                s, [badge for line in lines for badge in line.terms.badges]
+            )
+            plan = plan_contracts(lines, stored, holders, new_id, now)
+            await deps.repo.parking.write_contracts(s, plan.new_contracts, plan.updated_contracts)
+        return ContractsImport(len(lines), len(plan.new_contracts), len(plan.updated_contracts))
+
+    try:
+        return await attempt()
+    except IntegrityError:
+        # Another writer took one of the numbers or badges meanwhile: once more,
+        # so that the file is checked against what it wrote.
+        try:
+            return await attempt()
+        except IntegrityError as exc:
+            raise Aborted(
+                "CONCURRENT_CHANGE", "the contracts changed meanwhile: try again"
+            ) from exc
 
 
 async def import_exits(
