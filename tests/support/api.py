@@ -34,6 +34,7 @@ class Api:
         self.operator_email = operator_email
         self.operator_password = operator_password
         self._operator_token = ""
+        self._operator_since = 0.0
 
     def close(self) -> None:
         self.http.close()
@@ -55,12 +56,15 @@ class Api:
     # -- operators -----------------------------------------------------------
     @property
     def operator(self) -> str:
-        if not self._operator_token:
+        """An operator's access token, renewed well before it expires (a long
+        run on a loaded machine outlasts one token)."""
+        if not self._operator_token or time.monotonic() - self._operator_since > 240:
             answer = self.post(
                 "/v1/auth/login", {"login": self.operator_email, "password": self.operator_password}
             )
             assert answer.status_code == 200, answer.text
             self._operator_token = answer.json()["accessToken"]
+            self._operator_since = time.monotonic()
         return self._operator_token
 
     def new_account(self, *, email: str = "", language: str = "fr") -> dict[str, Any]:

@@ -4,7 +4,7 @@ other areas follow its shape)."""
 from __future__ import annotations
 
 import contextlib
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -65,11 +65,14 @@ async def login(ctx: Ctx) -> Response:
         ctx.session.sign_out()
         ctx.session.first_login_token = answer.get("accessToken", "")
         return ctx.redirect("/first-login")
-    await start_session(ctx, answer)
+    entities = await start_session(ctx, answer)
+    if len(entities) > 1:
+        # Acting for several accounts: the user chooses which one first.
+        return ctx.redirect(f"/account/entity?next={quote(target)}")
     return ctx.redirect(target)
 
 
-async def start_session(ctx: Ctx, tokens: dict) -> None:
+async def start_session(ctx: Ctx, tokens: dict) -> list[dict]:
     """Signs the session in with the API's tokens and remembers who it is (for
     the menus) and the user's language (the user may switch)."""
     ctx.session.sign_in(tokens)
@@ -84,6 +87,7 @@ async def start_session(ctx: Ctx, tokens: dict) -> None:
     if user.get("language"):
         ctx.session.language = normalise_language(user["language"])
         use_language(ctx.session.language)
+    return list(me.get("entities") or [])
 
 
 @page(signed_in=False)
@@ -110,6 +114,8 @@ async def switch_language(ctx: Ctx) -> Response:
 
 @page()
 async def dashboard(ctx: Ctx) -> Response:
+    if ctx.session.operator:  # operators act for no customer account
+        return ctx.redirect("/admin/accounts")
     me = await ctx.api("GET", "/v1/me")
     return ctx.render("dashboard.html", me=me)
 

@@ -99,6 +99,11 @@ def page(
                 ctx.session.language = current_language()
             try:
                 if signed_in and not ctx.session.signed_in:
+                    if ctx.session.first_login_token:
+                        # A first login under way (its link worked once): finish it.
+                        response = ctx.redirect("/first-login")
+                        ctx.codec.write(response, ctx.session)
+                        return response
                     raise SignedOut()
                 response = await handler(ctx)
             except SignedOut:
