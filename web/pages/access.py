@@ -112,16 +112,7 @@ async def switch_language(ctx: Ctx) -> Response:
     return ctx.redirect(safe_next(await ctx.field("next")))
 
 
-@page()
-async def dashboard(ctx: Ctx) -> Response:
-    if ctx.session.operator:  # operators act for no customer account
-        return ctx.redirect("/admin/accounts")
-    me = await ctx.api("GET", "/v1/me")
-    return ctx.render("dashboard.html", me=me)
-
-
 routes = [
-    Route("/", dashboard, methods=["GET"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
