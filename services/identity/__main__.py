@@ -32,7 +32,8 @@ from services.identity.usecases.operators import ensure_bootstrap_operator
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+# The customer web portal (`python -m web`).
+DEFAULT_WEB_URL = "http://127.0.0.1:8000"
 SERVICE_NAME = "portal.identity.v1.IdentityService"
 ADMIN_SERVICE_NAME = "portal.identity.v1.IdentityAdminService"
 

@@ -4,6 +4,7 @@ demo data, prints where to go, serves the demo logins, and Ctrl-C stops it all."
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -112,13 +113,55 @@ def _check_the_assets_demo_customers(base: str, banner: str) -> None:
     assert len(months) == 2, statements.text
 
 
+def _sign_in_through_the_portal(portal: str) -> None:
+    """The demo manager signs in on the portal's form as a browser does: the login
+    page (French by default), its CSRF token, the session cookie, then the redirect
+    to the dashboard of the manager's account."""
+    with httpx.Client(base_url=portal, follow_redirects=True, timeout=30) as browser:
+        page = browser.get("/login")
+        assert page.status_code == 200, page.text
+        assert '<html lang="fr">' in page.text
+        assert "Connexion à votre espace client" in page.text
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found, "the login form carries a CSRF token"
+        cookie = page.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower(), cookie
+        dashboard = browser.post(
+            "/login",
+            data={
+                "login": seed.MANAGER_EMAIL,
+                "password": seed.MANAGER_PASSWORD,
+                "csrf": found.group(1),
+                "next": "/",
+            },
+        )
+        assert dashboard.status_code == 200, dashboard.text
+        assert [r.status_code for r in dashboard.history] == [303], dashboard.history
+        assert dashboard.url.path == "/"
+        account = seed.DEMO_ACCOUNT
+        assert (
+            f"Vous agissez pour {account['name']} (n° client {account['clientNumber']})."
+            in dashboard.text
+        ), dashboard.text
+        # Without the form's token, the same sign-in is refused.
+        browser.cookies.clear()
+        browser.get("/login")
+        refused = browser.post(
+            "/login", data={"login": seed.MANAGER_EMAIL, "password": seed.MANAGER_PASSWORD}
+        )
+        assert refused.status_code == 403, refused.text
+
+
 def _make_run(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen, dict[str, str]]:
     """`make run`'s launcher on free ports; (its process, the environment it was
-    given: the gateway's address is PORTAL_GATEWAY_ADDR) once it printed its banner."""
+    given: the gateway's address is PORTAL_GATEWAY_ADDR, the portal's
+    PORTAL_WEB_ADDR) once it printed its banner."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
     gateway = f"127.0.0.1:{free_port()}"
     env["PORTAL_GATEWAY_ADDR"] = gateway
+    # The web portal would otherwise take its default port, 8000.
+    env["PORTAL_WEB_ADDR"] = f"127.0.0.1:{free_port()}"
     for name in SERVICES:
         env[f"PORTAL_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
     env["PORTAL_PAYMENT_PROVIDER_ADDR"] = f"127.0.0.1:{free_port()}"
@@ -159,6 +202,10 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
         banner = (tmp_path / "run.out").read_text()
         assert f"http://{gateway}" in banner
         assert seed.MANAGER_EMAIL in banner and seed.OPERATOR_EMAIL in banner
+        # The portal runs on the port it was given, as the banner says.
+        portal = f"http://{env['PORTAL_WEB_ADDR']}"
+        assert f"Portal     {portal}   (the customer web portal: open it in a browser)" in banner
+        _sign_in_through_the_portal(portal)
         # fleet's provisioning simulator runs on the port it was given, as the banner says.
         simulator = f"http://{env['PORTAL_PROVISIONING_SIMULATOR_ADDR']}"
         assert f"Network    {simulator}   (provisioning simulator: GET /v1/received)" in banner
@@ -209,12 +256,16 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
         assert mails, "the mailbox folder holds the e-mails sent"
     finally:
         _ctrl_c(proc, tmp_path)
-    # Every child is gone: nothing listens on the gateway port any more.
-    try:
-        httpx.get(f"http://{gateway}/healthz", timeout=1)
-        raise AssertionError("the gateway still answers after Ctrl-C")
-    except httpx.TransportError:
-        pass
+    # Every child is gone: nothing listens on the gateway's or the portal's port any more.
+    for what, url in (
+        ("the gateway", f"http://{gateway}/healthz"),
+        ("the portal", f"http://{env['PORTAL_WEB_ADDR']}/login"),
+    ):
+        try:
+            httpx.get(url, timeout=1)
+            raise AssertionError(f"{what} still answers after Ctrl-C")
+        except httpx.TransportError:
+            pass
 
 
 def test_make_run_seeds_as_the_configured_operator_and_restarts_a_crashed_service(

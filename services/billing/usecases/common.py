@@ -16,7 +16,8 @@ from services.billing.providers import PaymentProvider
 from services.billing.store import Repository
 
 DEFAULT_OPERATOR_NAME = "Portail"
-DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+# The customer web portal (`python -m web`).
+DEFAULT_WEB_URL = "http://127.0.0.1:8000"
 # A demo creditor (valid, not a real one): production sets its own (README).
 DEFAULT_CREDITOR = Creditor(
     identifier="FR72ZZZ123456",

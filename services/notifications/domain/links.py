@@ -11,7 +11,8 @@ from portal_runtime.errors import InvalidArgument
 
 from .messages import Template
 
-DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+# The customer web portal (`python -m web`).
+DEFAULT_WEB_URL = "http://127.0.0.1:8000"
 
 # How long each kind of link stays valid when the event does not say.
 DEFAULT_VALIDITY = {

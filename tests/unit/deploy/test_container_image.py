@@ -1,9 +1,11 @@
 """deploy/Dockerfile and the build context's .dockerignore, read as text (no Docker
-engine runs in CI): one image, non-root, generated code built inside it."""
+engine runs in CI): one image, non-root, generated code built inside it, the web
+portal with its templates, static files and catalogues."""
 
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,8 +59,42 @@ def test_build_context_leaves_out_local_state() -> None:
     # portal/ is generated in the image; a stale local copy must never get in.
     assert {".git", ".venv", "var", "portal", "tests"} <= ignored
     # What the image needs stays in.
-    for needed in ("pyproject.toml", "tools", "protos", "services", "gateway", "portal_runtime"):
-        assert needed not in ignored
+    needed = ("pyproject.toml", "tools", "protos", "services", "gateway", "portal_runtime", "web")
+    for name in needed:
+        assert name not in ignored, name
+
+
+def test_ships_the_web_portal_whole() -> None:
+    # `python -m web` renders its templates, serves its static files and compiles
+    # its French catalogues at start-up: the whole folder is copied, and the build
+    # context leaves out none of its files.
+    copied = [arg for op, arg in instructions() if op == "COPY"]
+    assert "--from=build /app/web /app/web" in copied
+    files = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "web").rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    for area in ("templates", "static", "locale"):
+        assert any(f.startswith(f"web/{area}/") for f in files), f"web/{area} is empty"
+    assert "web/locale/fr/LC_MESSAGES/core.po" in files
+    patterns = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "!"))
+    ]
+    for file in files:
+        # A pattern excludes a file when it matches the file or a folder above it
+        # (fnmatch's `*` also crosses `/`: stricter than Docker, never laxer).
+        parts = file.split("/")
+        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        hits = [
+            pattern
+            for pattern in patterns
+            for candidate in candidates
+            if fnmatch(candidate, pattern) or fnmatch(candidate, pattern.removeprefix("**/"))
+        ]
+        assert not hits, f"{file} is left out of the build context by {hits}"
 
 
 TEST_DOUBLE_FILES = (

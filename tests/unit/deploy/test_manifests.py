@@ -102,6 +102,13 @@ DOCUMENTED_ENV = {
     "PORTAL_PROVISIONING_SIMULATOR_ADDR",
     "PORTAL_PROVISIONING_DELAY_MS",
     "PORTAL_PROVISIONING_FAIL_NUMBERS",
+    # the web portal (web/settings.py; ConfigMap web-config, the keys from web-session-keys)
+    "PORTAL_WEB_ADDR",
+    "PORTAL_WEB_GATEWAY_URL",
+    "PORTAL_WEB_SESSION_KEYS",
+    "PORTAL_WEB_SESSION_KEY_FILE",
+    "PORTAL_WEB_SESSION_MAX_AGE_SECONDS",
+    "PORTAL_WEB_TIMEOUT_SECONDS",
     *(f"PORTAL_{name.upper()}_ADDR" for name in PORTS),
     *(f"PORTAL_{name.upper()}_DATABASE_URL" for name in PORTS),
 }
@@ -123,6 +130,21 @@ TEST_DOUBLES = {PAYMENT_PROVIDER, PROVISIONING_SIMULATOR}
 WEBHOOK_SECRET = {"secretKeyRef": {"name": "billing-payment-provider", "key": "webhook-secret"}}
 IBAN_KEYS = {"secretKeyRef": {"name": "billing-iban-keys", "key": "keys"}}
 GATEWAY_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+# The customer web portal (`python -m web`): browsers -> its Ingress -> web -> gateway.
+WEB = "web"
+WEB_PORT = 8000
+WEB_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": WEB}}}
+SESSION_KEYS = {"secretKeyRef": {"name": "web-session-keys", "key": "keys"}}
+# The portal's variables (PORTAL_WEB_...) go to the portal only, but for its public
+# address, which the services that build links to its pages read too.
+SHARED_WEB_ENV = {"PORTAL_WEB_URL"}
+# The services that build links to the portal's pages (services/*/__main__.py read
+# PORTAL_WEB_URL): welcome letters, payment returns and documents, e-mails.
+LINK_BUILDERS = {"identity", "billing", "notifications"}
+CLUSTER_DNS = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
 INGRESS_CONTROLLER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
 }
@@ -229,9 +251,12 @@ def pod_labels(workload: dict) -> dict:
 def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]) -> None:
     deployments = portail_deployments(resources)
     names = {app_name(d) for d in deployments}
-    assert {"gateway", *DEPLOYED} <= names
+    assert {"gateway", WEB, *DEPLOYED} <= names
     grpc_services = set(service_names(resources))
-    assert names == {"gateway", *grpc_services} | (TEST_DOUBLES & names)
+    assert names == {"gateway", WEB, *grpc_services} | (TEST_DOUBLES & names)
+    # The session keys are a secret: never in a ConfigMap, whatever its name.
+    in_configmaps = [n for n, data in configmaps.items() if "PORTAL_WEB_SESSION_KEYS" in data]
+    assert not in_configmaps, f"session keys in ConfigMaps {in_configmaps}"
     pdbs = of_kind(resources, "PodDisruptionBudget")
     services = {s["metadata"]["name"]: s for s in of_kind(resources, "Service")}
     for d in deployments:
@@ -260,9 +285,15 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
         env = env_of(d, configmaps)
         undocumented = set(env) - DOCUMENTED_ENV
         assert not undocumented, f"{where} sets undocumented variables {undocumented}"
-        if name not in TEST_DOUBLES:
+        if name not in TEST_DOUBLES | {WEB}:
             assert env["PORTAL_JWT_PUBLIC_KEY_FILE"], where
             assert env["PORTAL_NATS_URL"] == "nats://nats:4222", where
+        web_env = {k for k in env if k.startswith("PORTAL_WEB_")} - SHARED_WEB_ENV
+        assert not web_env or name == WEB, f"{where} gets the portal's variables {web_env}"
+        if name in LINK_BUILDERS:
+            # Links lead to the portal's public address, the one the portal has.
+            (portal,) = [x for x in deployments if app_name(x) == WEB]
+            assert env["PORTAL_WEB_URL"] == env_of(portal, configmaps)["PORTAL_WEB_URL"], where
         assert ("PORTAL_JWT_PRIVATE_KEY_FILE" in env) == (name == "identity"), where
         payment = {k for k in env if k.startswith("PORTAL_PAYMENT_")}
         assert not payment or name in PAYMENT_ENV_USERS, f"{where} gets {payment}"
@@ -292,6 +323,22 @@ def check_workloads(resources: list[dict], configmaps: dict[str, dict[str, str]]
             # The payment provider's webhook signature reaches billing.
             forwarded = env["PORTAL_GATEWAY_FORWARD_HEADERS"].split(",")
             assert "portail-signature" in forwarded, "PORTAL_GATEWAY_FORWARD_HEADERS"
+        elif name == WEB:
+            assert c["command"] == ["python", "-m", "web"], where
+            assert c["ports"][0]["containerPort"] == WEB_PORT, where
+            assert env["PORTAL_WEB_ADDR"] == f"0.0.0.0:{WEB_PORT}", where
+            # The API through the gateway's Service (its port, not the pod's).
+            (gateway_port,) = [p["port"] for p in services["gateway"]["spec"]["ports"]]
+            host = "gateway" if gateway_port == 80 else f"gateway:{gateway_port}"
+            assert env["PORTAL_WEB_GATEWAY_URL"] == f"http://{host}", where
+            # Every replica decrypts every session: one set of keys, from a Secret.
+            assert env["PORTAL_WEB_SESSION_KEYS"] == SESSION_KEYS, where
+            assert "PORTAL_WEB_SESSION_KEY_FILE" not in env, where
+            url = urlsplit(str(env["PORTAL_WEB_URL"]))
+            assert url.scheme in ("http", "https") and url.hostname, where
+            assert all(p["httpGet"] == {"path": "/healthz", "port": "http"} for p in probes)
+            assert "PORTAL_JWT_PRIVATE_KEY_FILE" not in env, where
+            assert not [k for k in env if k.endswith("_DATABASE_URL")], where
         elif name == PAYMENT_PROVIDER:
             assert d["spec"]["replicas"] == 1, f"{where}: in-memory state, one replica"
             assert d["spec"]["strategy"]["type"] == "Recreate", where
@@ -388,23 +435,48 @@ def check_network_policies(resources: list[dict]) -> None:
         peers = allowed_from(pod_labels(d))
         assert peers, f"nothing reaches {app_name(d)}"
         if app_name(d) == "gateway":
-            # The ingress controller; in dev also the local payment provider's webhooks.
+            # The ingress controller and the portal; in dev also the local payment
+            # provider's webhooks.
             internal = [p for p in peers if set(p) != {"namespaceSelector"}]
             assert INGRESS_CONTROLLER in peers, "gateway: from the ingress controller"
-            expected = [provider_pods] if PAYMENT_PROVIDER in names else []
-            assert internal == expected, f"gateway: ingress only (+ dev provider): {internal}"
+            expected = [WEB_PODS, *([provider_pods] if PAYMENT_PROVIDER in names else [])]
+            assert internal == expected, f"gateway: ingress, portal (+ dev provider): {internal}"
+        elif app_name(d) == WEB:
+            assert peers == [INGRESS_CONTROLLER], "web: from the ingress controller only"
         elif app_name(d) == PAYMENT_PROVIDER:
             assert peers == [billing_pods, INGRESS_CONTROLLER], "payment-provider"
         elif app_name(d) == PROVISIONING_SIMULATOR:
             assert peers == [fleet_pods], "provisioning-simulator: fleet only"
         else:
             assert peers == [GATEWAY_PODS], f"{app_name(d)}: only the gateway may call it"
+    check_portal_egress(policies)
     (nats,) = [s for s in of_kind(resources, "StatefulSet") if s["metadata"]["name"] == "nats"]
     service_pods = {
         "app.kubernetes.io/component": "service",
         "app.kubernetes.io/part-of": "portail",
     }
     assert {"podSelector": {"matchLabels": service_pods}} in allowed_from(pod_labels(nats))
+
+
+def check_portal_egress(policies: list[dict]) -> None:
+    """The portal may reach the gateway and nothing else (the cluster DNS to find it)."""
+    web_labels = {"app.kubernetes.io/name": WEB}
+    selecting = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] and selects(p["spec"]["podSelector"], web_labels)
+    ]
+    assert any("Egress" in p["spec"]["policyTypes"] for p in selecting), "web: egress unrestricted"
+    allowed = [
+        (peer, sorted((port["port"], port["protocol"]) for port in rule["ports"]))
+        for p in selecting
+        for rule in p["spec"].get("egress", [])
+        for peer in rule["to"]
+    ]
+    assert allowed == [
+        (GATEWAY_PODS, [(8080, "TCP")]),
+        (CLUSTER_DNS, [(53, "TCP"), (53, "UDP")]),
+    ], f"web may reach {allowed}"
 
 
 def check_nats(resources: list[dict], configmaps: dict[str, dict[str, str]], overlay: str) -> None:
@@ -431,8 +503,22 @@ def check_nats(resources: list[dict], configmaps: dict[str, dict[str, str]], ove
 
 def check_ingress(resources: list[dict]) -> None:
     """The gateway's Ingress lets the internet reach the API, the payment provider's
-    webhook (POST /v1/payments/webhook) included."""
-    (ingress,) = [i for i in of_kind(resources, "Ingress") if i["metadata"]["name"] == "gateway"]
+    webhook (POST /v1/payments/webhook) included; the portal's, its pages."""
+    ingresses = of_kind(resources, "Ingress")
+    claimed = [
+        (rule["host"], path["path"])
+        for i in ingresses
+        for rule in i["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    assert len(claimed) == len(set(claimed)), f"a host and path routed twice: {claimed}"
+    (web,) = [i for i in ingresses if i["metadata"]["name"] == WEB]
+    web_paths = [path for rule in web["spec"]["rules"] for path in rule["http"]["paths"]]
+    assert [(p["path"], p["pathType"]) for p in web_paths] == [("/", "Prefix")]
+    assert all(
+        p["backend"]["service"] == {"name": WEB, "port": {"name": "http"}} for p in web_paths
+    )
+    (ingress,) = [i for i in ingresses if i["metadata"]["name"] == "gateway"]
     routes = [
         path
         for rule in ingress["spec"]["rules"]
@@ -573,6 +659,7 @@ def test_overlay_renders_and_keeps_the_rules(overlay: str) -> None:
     check_ingress(resources)
     check_test_doubles(resources, overlay)
     validate_schemas(resources)
+    check_portal_address(resources, configmaps, overlay)
 
     deployments = portail_deployments(resources)
     autoscaled = of_kind(resources, "HorizontalPodAutoscaler")
@@ -587,6 +674,23 @@ def test_overlay_renders_and_keeps_the_rules(overlay: str) -> None:
         assert nats["spec"]["replicas"] == 3
         assert configmaps_value(configmaps, "PORTAL_NATS_STREAM_REPLICAS") == "3"
         assert all(":" in container(d)["image"] for d in deployments)
+
+
+def check_portal_address(
+    resources: list[dict], configmaps: dict[str, dict[str, str]], overlay: str
+) -> None:
+    """PORTAL_WEB_URL is where the portal's Ingress answers (once the overlay's
+    patches applied): e-mailed links and payment returns lead to its pages. In
+    production over HTTPS, on the Ingress's certificate."""
+    url = urlsplit(configmaps_value(configmaps, "PORTAL_WEB_URL"))
+    (web,) = [i for i in of_kind(resources, "Ingress") if i["metadata"]["name"] == WEB]
+    assert [rule["host"] for rule in web["spec"]["rules"]] == [url.hostname], overlay
+    assert not url.path.strip("/") and url.port is None, f"{overlay}: {url.geturl()}"
+    if overlay == "production":
+        assert url.scheme == "https", "production: the portal over HTTPS"
+        assert any(url.hostname in tls["hosts"] for tls in web["spec"]["tls"])
+    else:
+        assert url.scheme == "http" and url.hostname.endswith(".localhost"), url.geturl()
 
 
 def configmaps_value(configmaps: dict[str, dict[str, str]], key: str) -> str:
@@ -614,6 +718,22 @@ def test_dev_shares_a_webhook_secret_between_billing_and_the_provider() -> None:
     (literal,) = secret["literals"]
     key, _, value = literal.partition("=")
     assert key == WEBHOOK_SECRET["secretKeyRef"]["key"] and value
+
+
+def test_dev_gives_the_portal_a_valid_session_key_and_production_none() -> None:
+    from cryptography.fernet import Fernet
+
+    secrets = {g["name"]: g for g in _kustomization(OVERLAYS["dev"])["secretGenerator"]}
+    secret = secrets[SESSION_KEYS["secretKeyRef"]["name"]]
+    assert secret["options"]["disableNameSuffixHash"] is True  # the name the portal reads
+    (literal,) = secret["literals"]
+    key, _, value = literal.partition("=")
+    assert key == SESSION_KEYS["secretKeyRef"]["key"]
+    for one in value.split(","):
+        Fernet(one)  # raises when it is not a Fernet key
+    # Production's keys are created by hand (README), never written in the manifests.
+    production = _kustomization(OVERLAYS["production"]).get("secretGenerator", [])
+    assert SESSION_KEYS["secretKeyRef"]["name"] not in {g["name"] for g in production}
 
 
 def test_dev_gives_billing_a_valid_iban_key() -> None:

@@ -146,7 +146,7 @@ def test_links_carry_the_token_in_the_query() -> None:
     assert links.forgot_password() == "https://portail.example/forgot-password"
     odd = "a+b/c=d&e"
     assert _token(links.activation(odd)) == odd
-    assert LinkBuilder().activation("t") == "http://127.0.0.1:8080/activate?token=t"
+    assert LinkBuilder().activation("t") == "http://127.0.0.1:8000/activate?token=t"
     with pytest.raises(InvalidArgument):
         links.magic_link("")
 
