@@ -52,6 +52,20 @@ class ApiError(Exception):
         return f"{self.status} {self.reason}: {self.message}"
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One call, kept to be sent again after a refreshed access token."""
+
+    method: str
+    path: str
+    json: Any
+    params: dict[str, Any] | None
+    content: bytes | None
+    headers: dict[str, str] | None
+    files: dict[str, Any] | None
+    token: str | None
+
+
 class SignedOut(Exception):
     """The session is gone (expired refresh token, revoked): sign in again."""
 
@@ -86,48 +100,76 @@ class Api:
     ) -> httpx.Response:
         """The raw answer of a successful call (2xx); ApiError otherwise.
         `token` overrides the session's (a first-login token)."""
-        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        response = await self._send(
-            session, method, path, json, clean, content, headers, files, token
-        )
+        request = _Request(method, path, json, params, content, headers, files, token)
+        return await self._answer(session, request, stream=False)
+
+    async def stream(
+        self,
+        session: Session | None,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A successful answer whose body is still to be read (a file passed
+        on as it arrives, never held whole); the caller closes it. Refused
+        calls are read and raised as `call` does."""
+        request = _Request(method, path, json, params, None, headers, None, None)
+        return await self._answer(session, request, stream=True)
+
+    async def json(self, session: Session | None, method: str, path: str, **kw: Any) -> dict:
+        response = await self.call(session, method, path, **kw)
+        return response.json() if response.content else {}
+
+    async def _answer(
+        self, session: Session | None, request: _Request, *, stream: bool
+    ) -> httpx.Response:
+        response = await self._send(session, request, stream)
         if (
             response.status_code == 401
-            and token is None
+            and request.token is None
             and session is not None
             and session.refresh_token
         ):
-            if await self._refresh(session):
-                response = await self._send(
-                    session, method, path, json, clean, content, headers, files, None
-                )
-            else:
+            await response.aclose()
+            if not await self._refresh(session):
                 raise SignedOut()
+            response = await self._send(session, request, stream)
+        if response.status_code >= 400:
+            # A streamed refusal is small: read it for its error, then let go.
+            await response.aread()
+            await response.aclose()
         if response.status_code == 401 and session is not None and session.signed_in:
             raise SignedOut()
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         return response
 
-    async def json(self, session: Session | None, method: str, path: str, **kw: Any) -> dict:
-        response = await self.call(session, method, path, **kw)
-        return response.json() if response.content else {}
-
-    async def _send(self, session, method, path, json, params, content, headers, files, token):
-        all_headers = dict(headers or {})
-        bearer = token if token is not None else (session.access_token if session else "")
+    async def _send(
+        self, session: Session | None, request: _Request, stream: bool
+    ) -> httpx.Response:
+        all_headers = dict(request.headers or {})
+        bearer = (
+            request.token
+            if request.token is not None
+            else (session.access_token if session else "")
+        )
         if bearer:
             all_headers["Authorization"] = f"Bearer {bearer}"
         if session is not None and session.language:
             all_headers.setdefault("Accept-Language", session.language)
-        return await self.http.request(
-            method,
-            path,
-            json=json,
-            params=params,
-            content=content,
+        built = self.http.build_request(
+            request.method,
+            request.path,
+            json=request.json,
+            params={k: v for k, v in (request.params or {}).items() if v not in (None, "")},
+            content=request.content,
             headers=all_headers,
-            files=files,
+            files=request.files,
         )
+        return await self.http.send(built, stream=stream)
 
     async def _refresh(self, session: Session) -> bool:
         answer = await self.http.post(

@@ -75,6 +75,13 @@ def _(message: str) -> str:
     return translations(current_language()).gettext(message)
 
 
+# `N_` is the name Babel's extractor knows for "translate later".
+def N_(message: str) -> str:
+    """Marks a string for the catalogue where it is declared; `_()` translates
+    it where it is shown, in the request's language."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 

@@ -127,7 +127,9 @@ def test_a_machine_is_found_by_brand_exported_and_another_added(
 
     form = portal.get("/equipment/new")
     assert "Kärcher HDS 8/18" in form.text
-    added = portal.post("/equipment/new", {"model": NILFISK, "reference": "SC-9100", "idem": ""})
+    added = portal.post(
+        "/equipment/new", {"model": NILFISK, "reference": "SC-9100", "idempotency_key": ""}
+    )
     assert added.status_code == 200, added.text
     assert re.search(r"/equipment/[0-9a-f]{32}$", str(added.url))
     assert "SC-9100" in added.text and "a été ajouté à votre parc" in added.text

@@ -113,11 +113,9 @@ def test_a_download_renews_an_expired_token_and_streams_the_file(
     assert pdf.headers["content-disposition"].startswith(
         'attachment; filename="DEV-2026-000012.pdf"'
     )
-    assert stand_in.seen[-6:] == [
+    assert stand_in.seen[-4:] == [
         "GET /v1/quotes/q1 a",
         "GET /v1/quotes/q1/pdf a",
-        "GET /v1/me a",
         "POST /v1/auth/token:refresh ",
-        "GET /v1/me b",
         "GET /v1/quotes/q1/pdf b",
     ]

@@ -32,7 +32,7 @@ from tests.unit.fleet.helpers import iccid, line_row
 
 PASSWORD = "Correct-Horse-42!"
 LINE_LINK = re.compile(r'href="/fleet/lines/([0-9a-f]{32})"')
-KEY = re.compile(r'name="key" value="([^"]+)"')
+KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 
 
 def _rows(*specs: tuple[str, str, dict[str, str]]) -> list[list[str]]:
@@ -112,13 +112,13 @@ def test_find_a_line_change_its_options_and_follow_the_request(
     assert "Roaming pass EU" in reviewed and "SMS 100" in reviewed
 
     key = _key(review.text)
-    confirmed = portal.post("/fleet/option-changes", {**change, "key": key})
+    confirmed = portal.post("/fleet/option-changes", {**change, "idempotency_key": key})
     assert confirmed.status_code == 200
     assert "Nous avons bien reçu votre demande" in _text(confirmed.text)
     request_id = str(confirmed.url).rsplit("/", 1)[1]
     assert str(confirmed.url).endswith(f"/fleet/requests/{request_id}")
     # The same form posted twice makes one request.
-    again = portal.post("/fleet/option-changes", {**change, "key": key})
+    again = portal.post("/fleet/option-changes", {**change, "idempotency_key": key})
     assert str(again.url).endswith(f"/fleet/requests/{request_id}")
 
     completed(api, customer["token"], request_id)
@@ -224,12 +224,14 @@ def test_a_mixed_selection_is_refused_with_each_lines_reason(
     # Suspending them: the missing reason by its field, then the lines refused.
     form = portal.get("/fleet/actions/suspend", params={"line": ids})
     assert form.status_code == 200
-    no_reason = portal.post("/fleet/actions/suspend", {"line": ids, "key": _key(form.text)})
+    no_reason = portal.post(
+        "/fleet/actions/suspend", {"line": ids, "idempotency_key": _key(form.text)}
+    )
     assert no_reason.status_code == 400
     assert re.search(r'id="f-reason-error" role="alert">is required', no_reason.text)
     mixed = portal.post(
         "/fleet/actions/suspend",
-        {"line": ids, "reason": "SUSPENSION_REASON_THEFT", "key": _key(no_reason.text)},
+        {"line": ids, "reason": "SUSPENSION_REASON_THEFT", "idempotency_key": _key(no_reason.text)},
     )
     assert mixed.status_code == 400
     assert "line 0470 22 22 22 has plan BUS_L" in _text(mixed.text)
@@ -261,7 +263,7 @@ def test_incompatible_options_are_refused_per_line_and_a_line_suspended(
     form = portal.get(f"/fleet/actions/suspend?line={line_id}")
     suspended = portal.post(
         "/fleet/actions/suspend",
-        {"line": line_id, "reason": "SUSPENSION_REASON_THEFT", "key": _key(form.text)},
+        {"line": line_id, "reason": "SUSPENSION_REASON_THEFT", "idempotency_key": _key(form.text)},
     )
     assert suspended.status_code == 200 and "/fleet/requests/" in str(suspended.url)
     completed(api, customer["token"], str(suspended.url).rsplit("/", 1)[1])
@@ -326,7 +328,8 @@ def test_sim_cards_ordered_shipped_and_one_activated(
     form = portal.get("/fleet/sim-orders/new")
     assert form.status_code == 200
     not_a_number = portal.post(
-        "/fleet/sim-orders", {"quantity": "deux", "recipient": "Ada", "key": _key(form.text)}
+        "/fleet/sim-orders",
+        {"quantity": "deux", "recipient": "Ada", "idempotency_key": _key(form.text)},
     )
     assert not_a_number.status_code == 400
     assert 'id="f-quantity-error" role="alert">Indiquez un nombre entier de cartes.' in (
@@ -334,7 +337,8 @@ def test_sim_cards_ordered_shipped_and_one_activated(
     )
     assert 'value="Ada"' in not_a_number.text  # what was typed is kept
     empty = portal.post(
-        "/fleet/sim-orders", {"quantity": "0", "recipient": "Ada", "key": _key(form.text)}
+        "/fleet/sim-orders",
+        {"quantity": "0", "recipient": "Ada", "idempotency_key": _key(form.text)},
     )
     assert empty.status_code == 400
     for name in ("quantity", "line1", "postalCode", "city", "country"):
@@ -346,7 +350,7 @@ def test_sim_cards_ordered_shipped_and_one_activated(
         "postalCode": "1000",
         "city": "Bruxelles",
         "country": "be",
-        "key": _key(empty.text),
+        "idempotency_key": _key(empty.text),
     }
     created = portal.post("/fleet/sim-orders", order)
     assert created.status_code == 200
@@ -369,13 +373,15 @@ def test_sim_cards_ordered_shipped_and_one_activated(
     line_page = portal.get(f"/fleet/lines/{line_id}")
     typo = cards[0][:-1] + str((int(cards[0][-1]) + 1) % 10)
     wrong = portal.post(
-        f"/fleet/lines/{line_id}/activate-sim", {"iccid": typo, "key": _key(line_page.text)}
+        f"/fleet/lines/{line_id}/activate-sim",
+        {"iccid": typo, "idempotency_key": _key(line_page.text)},
     )
     assert wrong.status_code == 400
     assert 'id="f-iccid-error" role="alert"' in wrong.text
     assert f'value="{typo}"' in wrong.text
     activated = portal.post(
-        f"/fleet/lines/{line_id}/activate-sim", {"iccid": cards[0], "key": _key(wrong.text)}
+        f"/fleet/lines/{line_id}/activate-sim",
+        {"iccid": cards[0], "idempotency_key": _key(wrong.text)},
     )
     assert activated.status_code == 200 and "/fleet/requests/" in str(activated.url)
     completed(api, customer["token"], str(activated.url).rsplit("/", 1)[1])

@@ -6,47 +6,16 @@ names. No routes here."""
 from __future__ import annotations
 
 import re
-import uuid
 
 from web.api import ApiError
-from web.i18n import _
+from web.api_texts import in_words
+from web.i18n import N_, _
 
 # Refusal statuses a form answers by showing itself again with the problem
 # (anything else goes to the decorator's error pages).
 FORM_STATUSES = (400, 409, 422, 429)
 
 _INDEX = re.compile(r"\[\d+\]$")
-
-
-# `N_` is the name Babel's extractor knows for "translate later".
-def N_(message: str) -> str:
-    """Marks a string for the catalogue; translated where it is shown."""
-    return message
-
-
-# The API speaks English; these are the field problems of the access and
-# account routes, translated when shown (anything else is shown as it came).
-API_TEXTS = (
-    N_("is required"),
-    N_("is not a valid e-mail address"),
-    N_("must be at least 12 characters"),
-    N_("must be at most 128 characters"),
-    N_("must be at most 64 characters"),
-    N_("must be at most 100 characters"),
-    N_("must be at most 200 characters"),
-    N_("must be at most 254 characters"),
-    N_("is too common; choose a less predictable password"),
-    N_("must not contain your e-mail address"),
-    N_("must differ from the current password"),
-    N_("must differ from the primary e-mail"),
-    N_("is already used by another user"),
-    N_("is incorrect"),
-    N_("is not a valid phone number (E.164, e.g. +33612345678)"),
-    N_("is the name of a built-in profile"),
-    N_("at least one permission is required"),
-    N_("must be 'fr' or 'en'"),
-    N_("must be 1 to 32 letters, digits or '-'"),
-)
 
 
 # The built-in profiles' names, the same for every account.
@@ -66,10 +35,6 @@ def profile_label(profile: dict) -> str:
     return _(name) if profile.get("builtIn") and name else name
 
 
-def translated(description: str) -> str:
-    return _(description) if description else description
-
-
 def api_errors(error: ApiError, mapping: dict[str, str] | None = None) -> dict[str, str]:
     """The API's field problems keyed by form field: `mapping` renames API
     names, an index (`permissions[2]`) points at its list's field, and each
@@ -78,7 +43,7 @@ def api_errors(error: ApiError, mapping: dict[str, str] | None = None) -> dict[s
     for name, descriptions in error.violations.items():
         key = _INDEX.sub("", name)
         key = (mapping or {}).get(key, key)
-        errors.setdefault(key, []).extend(translated(d) for d in descriptions if d)
+        errors.setdefault(key, []).extend(in_words(d) for d in descriptions if d)
     return {key: "; ".join(dict.fromkeys(texts)) for key, texts in errors.items()}
 
 
@@ -122,11 +87,6 @@ def password_errors(
     if password != confirmation:
         return {confirm_field: _("The two passwords are not the same.")}
     return {}
-
-
-def idempotency_key() -> str:
-    """One per rendered form: the same form sent twice does its work once."""
-    return uuid.uuid4().hex
 
 
 def permission_labels() -> dict[str, str]:

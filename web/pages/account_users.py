@@ -13,11 +13,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.account_common import (
     FORM_STATUSES,
     api_errors,
-    idempotency_key,
     ordered_permissions,
     profile_label,
     reason_text,
@@ -25,9 +25,6 @@ from web.pages.account_common import (
 from web.pages.context import Ctx, page
 
 USERS_PAGE_SIZE = 100
-# Profiles are few (six built-in, then the account's own): the forms list them all.
-PROFILES_PAGE_SIZE = 500
-MAX_PROFILE_PAGES = 20
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
@@ -42,17 +39,8 @@ def _not_found(ctx: Ctx) -> Response:
 
 
 async def _profiles(ctx: Ctx) -> list[dict]:
-    found: list[dict] = []
-    token = ""
-    for _page in range(MAX_PROFILE_PAGES):
-        answer = await ctx.api(
-            "GET", "/v1/profiles", params={"pageSize": PROFILES_PAGE_SIZE, "pageToken": token}
-        )
-        found += [{**p, "label": profile_label(p)} for p in answer.get("profiles") or []]
-        token = answer.get("nextPageToken", "")
-        if not token:
-            break
-    return found
+    profiles = await ctx.api_all("/v1/profiles", "profiles")
+    return [{**p, "label": profile_label(p)} for p in profiles]
 
 
 def _permission_choices(profiles: list[dict]) -> list[tuple[str, str]]:
@@ -82,7 +70,7 @@ async def _users_page(ctx: Ctx, *, status: int = 200, **context: Any) -> Respons
         profile_labels={p["id"]: p["label"] for p in every_profile},
         unlocked=bool(account.get("delegationUnlocked")),
         me=me,
-        key=idempotency_key(),
+        key=new_idempotency_key(),
         **context,
     )
 
@@ -98,10 +86,9 @@ async def invite_user(ctx: Ctx) -> Response:
         name: (await ctx.field(name)).strip()
         for name in ("email", "firstName", "lastName", "profileId", "language")
     }
-    key = await ctx.field("key")
     try:
         await ctx.api(
-            "POST", "/v1/users", json=values, headers={"Idempotency-Key": key} if key else None
+            "POST", "/v1/users", json=values, headers=await posted_idempotency_header(ctx)
         )
     except ApiError as error:
         if error.status not in FORM_STATUSES:
@@ -161,7 +148,7 @@ async def _profiles_page(ctx: Ctx, *, status: int = 200, **context: Any) -> Resp
         profiles=profiles,
         choices=_permission_choices(profiles),
         unlocked=bool(account.get("delegationUnlocked")),
-        key=idempotency_key(),
+        key=new_idempotency_key(),
         **context,
     )
 
@@ -182,10 +169,9 @@ async def profiles(ctx: Ctx) -> Response:
 @page()
 async def create_profile(ctx: Ctx) -> Response:
     values = await _profile_values(ctx)
-    key = await ctx.field("key")
     try:
         await ctx.api(
-            "POST", "/v1/profiles", json=values, headers={"Idempotency-Key": key} if key else None
+            "POST", "/v1/profiles", json=values, headers=await posted_idempotency_header(ctx)
         )
     except ApiError as error:
         if error.status not in FORM_STATUSES:

@@ -11,11 +11,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import IDEMPOTENCY_FIELD, idempotency_header, new_idempotency_key
 from web.i18n import _
 from web.pages.admin_common import (
     form_error,
-    key_header,
-    new_idempotency_key,
     page_params,
     render,
     require_operator,
@@ -136,7 +135,7 @@ async def account_create(ctx: Ctx) -> Response:
             "POST",
             "/v1/admin/accounts",
             json=body,
-            headers=key_header(str(form.get("idempotencyKey", ""))),
+            headers=idempotency_header(str(form.get(IDEMPOTENCY_FIELD, ""))),
         )
     except ApiError as error:
         if error.status not in (400, 409):
@@ -256,23 +255,20 @@ async def welcome_letter(ctx: Ctx) -> Response:
     if not user_id:
         ctx.session.flash(_("This account has no manager to write to."), "error")
         return ctx.redirect(_back(account_id))
+    filename = f"welcome-{account.get('clientNumber', 'letter')}.pdf"
     try:
-        answer = await ctx.api_raw(
-            "POST",
+        return await ctx.download(
             f"/v1/admin/users/{quote(user_id, safe='')}:welcomeLetter",
+            filename,
+            method="POST",
             json={"entityId": account_id},
+            media_type="application/pdf",
         )
     except ApiError as error:
         if error.status not in (400, 404, 409):
             raise
         ctx.session.flash(error.message or _("The request was refused."), "error")
         return ctx.redirect(_back(account_id))
-    filename = f"welcome-{account.get('clientNumber', 'letter')}.pdf"
-    return Response(
-        answer.content,
-        media_type=answer.headers.get("content-type", "application/pdf"),
-        headers={"Content-Disposition": f'attachment; filename="{quote(filename)}"'},
-    )
 
 
 @page()
@@ -335,7 +331,7 @@ async def add_contract(ctx: Ctx) -> Response:
             "POST",
             f"/v1/admin/accounts/{quote(account_id, safe='')}/contracts",
             json={"number": values["newContractNumber"], "label": values["newContractLabel"]},
-            headers=key_header(str(form.get("idempotencyKey", ""))),
+            headers=idempotency_header(str(form.get(IDEMPOTENCY_FIELD, ""))),
         )
     except ApiError as error:
         if error.status not in (400, 409):
@@ -396,7 +392,7 @@ async def invite_user(ctx: Ctx) -> Response:
                 "lastName": values["inviteLastName"],
                 "language": values["inviteLanguage"],
             },
-            headers=key_header(str(form.get("idempotencyKey", ""))),
+            headers=idempotency_header(str(form.get(IDEMPOTENCY_FIELD, ""))),
         )
     except ApiError as error:
         if error.status not in (400, 409):

@@ -5,29 +5,18 @@ account names next to entity ids, list paging and form-level errors."""
 from __future__ import annotations
 
 import asyncio
-import re
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from babel.numbers import NumberFormatError, parse_decimal
 from starlette.responses import HTMLResponse
 
 from web.api import ApiError
-from web.i18n import LOCALES, _, current_language
+from web.i18n import _
+from web.labels import contact_topics, intervention_types
 from web.pages.context import Ctx
 
-# Pages through an admin list to find one item: beyond this many, the page
-# says "not found" rather than reading the whole table.
-FIND_PAGES = 20
-FIND_PAGE_SIZE = 500
 LIST_PAGE_SIZE = 50
-
-_LINE_PROBLEM = re.compile(r"^line (\d+)(?::\s*(.*))?$")
-_AMOUNT = re.compile(r"^[0-9][0-9.,]*$")
 
 
 def require_operator(ctx: Ctx) -> None:
@@ -37,16 +26,6 @@ def require_operator(ctx: Ctx) -> None:
         raise ApiError(403, "OPERATOR_ONLY", _("This page is for operators."))
 
 
-def new_idempotency_key() -> str:
-    """One per form shown: a double click creates once; a corrected form,
-    shown with a new key, is a new request."""
-    return uuid.uuid4().hex
-
-
-def key_header(key: str) -> dict[str, str]:
-    return {"Idempotency-Key": key[:100]} if key else {}
-
-
 def render(ctx: Ctx, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     return ctx.render(template, status=status, label=label, **context)
 
@@ -54,6 +33,8 @@ def render(ctx: Ctx, template: str, *, status: int = 200, **context: Any) -> HTM
 def _labels() -> dict[str, str]:
     # Built per call: `_()` follows the language of the request.
     return {
+        **contact_topics(),
+        **intervention_types(),
         # claims
         "CLAIM_STATUS_OPEN": _("Open"),
         "CLAIM_STATUS_IN_PROGRESS": _("In progress"),
@@ -73,17 +54,10 @@ def _labels() -> dict[str, str]:
         "SERVICE_REQUEST_KIND_INTERVENTION": _("Intervention"),
         "SERVICE_REQUEST_KIND_EXPERTISE": _("Expertise"),
         "SERVICE_REQUEST_KIND_REMOVAL": _("Removal"),
-        "INTERVENTION_TYPE_BREAKDOWN": _("Breakdown"),
-        "INTERVENTION_TYPE_PREVENTIVE": _("Preventive visit"),
         "URGENCY_NORMAL": _("Normal"),
         "URGENCY_HIGH": _("High"),
         "URGENCY_CRITICAL": _("Critical: machine stopped"),
         # change requests
-        "CONTACT_TOPIC_POSTAL_ADDRESS": _("Postal address"),
-        "CONTACT_TOPIC_PHONE": _("Phone number"),
-        "CONTACT_TOPIC_LICENCE_PLATE": _("Licence plate"),
-        "CONTACT_TOPIC_BANK_DETAILS": _("Bank details"),
-        "CONTACT_TOPIC_OTHER": _("Other question"),
         "CONTACT_REQUEST_STATUS_OPEN": _("Open"),
         "CONTACT_REQUEST_STATUS_ACCEPTED": _("Accepted"),
         "CONTACT_REQUEST_STATUS_REFUSED": _("Refused"),
@@ -139,34 +113,10 @@ async def account_names(ctx: Ctx, entity_ids: list[str]) -> dict[str, dict]:
 async def find_in_list(ctx: Ctx, path: str, key: str, item_id: str) -> dict:
     """One item of an admin list, by id, when the API has no route to read it
     alone: the list is paged through; not found is the not-found page."""
-    token = ""
-    for _page in range(FIND_PAGES):
-        answer = await ctx.api("GET", path, params={"pageSize": FIND_PAGE_SIZE, "pageToken": token})
-        for item in answer.get(key) or []:
-            if item.get("id") == item_id:
-                return item
-        token = answer.get("nextPageToken", "")
-        if not token:
-            break
+    for item in await ctx.api_all(path, key):
+        if item.get("id") == item_id:
+            return item
     raise ApiError(404, "NOT_FOUND", "")
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: str
-    column: str
-    problem: str
-
-
-def file_problems(error: ApiError) -> list[Problem]:
-    """A CSV import's refusal as table rows (`line 12: email` -> 12, email)."""
-    rows = []
-    for name, descriptions in error.violations.items():
-        matched = _LINE_PROBLEM.match(name)
-        line, column = (matched.group(1), matched.group(2) or "") if matched else ("", name)
-        for description in descriptions:
-            rows.append(Problem(line, column, description))
-    return rows
 
 
 def form_error(error: ApiError, errors: dict[str, str]) -> str:
@@ -175,29 +125,6 @@ def form_error(error: ApiError, errors: dict[str, str]) -> str:
     if errors:
         return _("Please correct the fields shown.")
     return error.message or _("The request was refused.")
-
-
-def parse_euros(raw: str) -> tuple[int | None, str]:
-    """An amount typed in euros (`1 234,50` in French, `1,234.50` in English)
-    as exact cents, or the reason it is not one."""
-    text = raw.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    if not text:
-        return None, _("is required")
-    if not _AMOUNT.match(text):
-        return None, _("must be an amount in euros, e.g. 12.50")
-    try:
-        amount = parse_decimal(text, locale=LOCALES[current_language()], strict=True)
-    except NumberFormatError:
-        try:  # the other decimal mark ("12,50" typed in English) still means euros
-            amount = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            return None, _("must be an amount in euros, e.g. 12.50")
-    cents = amount * 100
-    if cents != cents.to_integral_value():
-        return None, _("must have at most two decimals")
-    if cents <= 0:
-        return None, _("must be more than zero")
-    return int(cents), ""
 
 
 async def first_of(calls: list[Callable[[], Awaitable[Any]]]) -> list[Any]:

@@ -14,17 +14,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import (
+    IDEMPOTENCY_FIELD,
+    idempotency_header,
+    new_idempotency_key,
+    parse_euros,
+    problem_rows,
+)
 from web.i18n import _
 from web.pages.admin_common import (
     account_names,
-    file_problems,
     first_of,
     form_error,
-    key_header,
     label,
-    new_idempotency_key,
     page_params,
-    parse_euros,
     render,
     require_operator,
 )
@@ -360,9 +363,10 @@ async def record_transfer(ctx: Ctx) -> Response:
     require_operator(ctx)
     form = await ctx.form()
     values = {name: str(form.get(name, "")).strip() for name in TRANSFER_FIELDS}
-    cents, problem = parse_euros(values["amount"])
-    if problem:
-        errors = {"amount": problem}
+    try:
+        cents = parse_euros(values["amount"], required=True)
+    except ValueError as problem:
+        errors = {"amount": str(problem)}
         return await _transfers_page(
             ctx,
             status=400,
@@ -380,7 +384,7 @@ async def record_transfer(ctx: Ctx) -> Response:
                 "reference": values["reference"],
                 "payer": values["payer"],
             },
-            headers=key_header(str(form.get("idempotencyKey", ""))),
+            headers=idempotency_header(str(form.get(IDEMPOTENCY_FIELD, ""))),
         )
     except ApiError as error:
         if error.status not in (400, 409):
@@ -426,7 +430,7 @@ async def import_statement(ctx: Ctx) -> Response:
     except ApiError as error:
         if error.status not in (400, 413):
             raise
-        problems = file_problems(error)
+        problems = problem_rows(error.violations)
         return await _transfers_page(
             ctx,
             status=400,

@@ -1,27 +1,22 @@
 """What the assets pages (equipment park, service requests, quotes, parking,
 change requests) share: the API's enums in words, the API's violations placed
-on the form's fields, files passed through from the API to the browser,
-amounts typed in euros, paging links and idempotency keys of forms."""
+on the form's fields, attachments sent with a request, and paging links."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from babel.dates import format_date
-from babel.numbers import NumberFormatError, parse_decimal
-from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
-from starlette.responses import StreamingResponse
 
-from web.api import ApiError, SignedOut
+from web.api import ApiError
+from web.api_texts import in_words
+from web.forms import idempotency_header
 from web.i18n import LOCALES, _, current_language
+from web.labels import contact_topics, intervention_types
 from web.pages.context import Ctx
 
 # The API takes at most this many attachments of at most this size per request.
@@ -29,7 +24,6 @@ MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # Lists that feed a select (machines of the park) are read in one page.
 SELECT_PAGE_SIZE = 500
-_IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 # ---- the API's enums in words ------------------------------------------------------------
@@ -63,13 +57,6 @@ def request_statuses() -> dict[str, str]:
     }
 
 
-def intervention_types() -> dict[str, str]:
-    return {
-        "INTERVENTION_TYPE_BREAKDOWN": _("Breakdown"),
-        "INTERVENTION_TYPE_PREVENTIVE": _("Preventive visit"),
-    }
-
-
 def urgencies() -> dict[str, str]:
     return {
         "URGENCY_NORMAL": _("Normal"),
@@ -93,16 +80,6 @@ def contract_types() -> dict[str, str]:
         "PARKING_CONTRACT_TYPE_LOW_USAGE_RESIDENT": _("Low-usage resident"),
         "PARKING_CONTRACT_TYPE_BUSINESS": _("Business"),
         "PARKING_CONTRACT_TYPE_MOTORCYCLE": _("Motorcycle"),
-    }
-
-
-def contact_topics() -> dict[str, str]:
-    return {
-        "CONTACT_TOPIC_POSTAL_ADDRESS": _("Postal address"),
-        "CONTACT_TOPIC_PHONE": _("Phone number"),
-        "CONTACT_TOPIC_LICENCE_PLATE": _("Licence plate"),
-        "CONTACT_TOPIC_BANK_DETAILS": _("Bank details"),
-        "CONTACT_TOPIC_OTHER": _("Other question"),
     }
 
 
@@ -142,18 +119,13 @@ class Placed:
     general: list[str]
 
 
-def _in_words(description: str) -> str:
-    """The API describes problems in English; the commonest one the user's way."""
-    return {"is required": _("is required")}.get(description, description)
-
-
 def place_errors(error: ApiError, to_field: Callable[[str], str | None]) -> Placed:
     """`to_field` maps an API field (`parts[2].quantity`) to the form's field,
     None when the form has none for it."""
     fields: dict[str, str] = {}
     general: list[str] = []
     for name, descriptions in error.violations.items():
-        text = "; ".join(_in_words(d) for d in descriptions if d)
+        text = "; ".join(in_words(d) for d in descriptions if d)
         target = to_field(name) if name else None
         if target:
             fields[target] = f"{fields[target]}; {text}" if target in fields else text
@@ -169,17 +141,6 @@ def renamed(mapping: dict[str, str]) -> Callable[[str], str | None]:
 
 
 # ---- forms ----------------------------------------------------------------------------------
-
-
-def new_idempotency_key() -> str:
-    """Rendered in a form: the API does a double-submitted form's work once."""
-    return uuid.uuid4().hex
-
-
-def idempotency_headers(key: str, suffix: str = "") -> dict[str, str]:
-    if not _IDEMPOTENCY_KEY.match(key):
-        return {}
-    return {"Idempotency-Key": f"{key}{suffix}"}
 
 
 def texts(form: FormData, name: str) -> list[str]:
@@ -226,7 +187,7 @@ async def upload_files(
                 content=data,
                 headers={
                     "Content-Type": upload.content_type or "application/octet-stream",
-                    **idempotency_headers(key, f"-file-{index}"),
+                    **idempotency_header(key, f"-file-{index}"),
                 },
             )
         except ApiError as error:
@@ -235,22 +196,6 @@ async def upload_files(
             why = "; ".join(d for ds in error.violations.values() for d in ds) or error.message
             refused.append(f"{upload.filename}: {why}")
     return refused
-
-
-def parse_euros(raw: str) -> int | None:
-    """An amount typed in euros, as the user's language writes it -> cents;
-    None when empty; ValueError when it is not an amount of euros and cents."""
-    compact = "".join(raw.replace("€", "").split())
-    if not compact:
-        return None
-    try:
-        value = parse_decimal(compact, locale=LOCALES[current_language()], strict=True)
-    except NumberFormatError:
-        raise ValueError(compact) from None
-    cents = Decimal(value) * 100
-    if cents != cents.to_integral_value() or cents < 0:
-        raise ValueError(compact)  # a fraction of a cent, or below nothing
-    return int(cents)
 
 
 def month_words(month: str) -> str:
@@ -289,46 +234,3 @@ async def park_names(ctx: Ctx) -> dict[str, dict[str, Any]]:
         "GET", "/v1/equipment", params={"includeRemoved": "true", "pageSize": SELECT_PAGE_SIZE}
     )
     return {m["id"]: m for m in answer.get("equipment", [])}
-
-
-# ---- files from the API to the browser --------------------------------------------------------
-
-
-def attachment_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact one (RFC 6266)."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("_") or "download"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-async def pass_through(
-    ctx: Ctx, path: str, *, filename: str, params: dict[str, Any] | None = None
-) -> StreamingResponse:
-    """The API's file streamed to the browser as it arrives (an export is
-    never held whole in the portal), to be saved under `filename`."""
-    http = ctx.api_client.http
-    clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-    for attempt in range(2):
-        headers = {"Authorization": f"Bearer {ctx.session.access_token}"}
-        if ctx.session.language:
-            headers["Accept-Language"] = ctx.session.language
-        request = http.build_request("GET", path, params=clean, headers=headers)
-        response = await http.send(request, stream=True)
-        if response.status_code == 401 and attempt == 0:
-            await response.aclose()
-            # A call through the core client renews an expired access token
-            # (or signs out when the session is over); then the file again.
-            await ctx.api("GET", "/v1/me")
-            continue
-        if response.status_code >= 400:
-            await response.aread()
-            await response.aclose()
-            if response.status_code == 401:
-                raise SignedOut()
-            raise ApiError.from_response(response)
-        return StreamingResponse(
-            response.aiter_bytes(),
-            media_type=response.headers.get("content-type", "application/octet-stream"),
-            headers={"Content-Disposition": attachment_disposition(filename)},
-            background=BackgroundTask(response.aclose),
-        )
-    raise SignedOut()

@@ -11,16 +11,14 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from web.api import ApiError
+from web.forms import IDEMPOTENCY_FIELD, idempotency_header, new_idempotency_key
 from web.i18n import _
+from web.labels import contact_topics
 from web.pages.assets_common import (
     chosen_files,
-    contact_topics,
     files_problem,
-    idempotency_headers,
     labels,
-    new_idempotency_key,
     page_links,
-    pass_through,
     place_errors,
     query,
     text,
@@ -94,7 +92,7 @@ async def _render_form(
 @page()
 async def contact_form(ctx: Ctx) -> Response:
     topic = query(ctx, "topic")
-    values = {"idem": new_idempotency_key(), "country": "FR"}
+    values = {IDEMPOTENCY_FIELD: new_idempotency_key(), "country": "FR"}
     if topic == "plate" and query(ctx, "contract"):
         # From a contract's page: that contract's plate, when it has just one.
         for found in await _contracts(ctx):
@@ -130,7 +128,7 @@ async def send_contact(ctx: Ctx) -> Response:
     topic = text(form, "topic")
     if topic not in TOPICS:
         return ctx.redirect("/contact")
-    values = {name: text(form, name).strip() for name in (*FIELDS, "idem")}
+    values = {name: text(form, name).strip() for name in (*FIELDS, IDEMPOTENCY_FIELD)}
     files = chosen_files(form)
     problem = files_problem(files)
     if problem:
@@ -140,7 +138,7 @@ async def send_contact(ctx: Ctx) -> Response:
             "POST",
             "/v1/contact-requests",
             json=_body(topic, values),
-            headers=idempotency_headers(values["idem"]),
+            headers=idempotency_header(values[IDEMPOTENCY_FIELD]),
         )
     except ApiError as error:
         if error.status != 400:
@@ -151,7 +149,9 @@ async def send_contact(ctx: Ctx) -> Response:
         return await _render_form(
             ctx, topic, values, status=400, errors=placed.fields, problems=placed.general
         )
-    refused = await upload_files(ctx, "contact-requests", created["id"], files, values["idem"])
+    refused = await upload_files(
+        ctx, "contact-requests", created["id"], files, values[IDEMPOTENCY_FIELD]
+    )
     ctx.session.flash(
         _("Your request %(reference)s was sent: we answer it as soon as possible.")
         % {"reference": created.get("reference", "")},
@@ -253,8 +253,7 @@ async def contact_file(ctx: Ctx) -> Response:
     attachment = next((a for a in found.get("attachments", []) if a["id"] == attachment_id), None)
     if attachment is None:
         raise ApiError(404, "ATTACHMENT_NOT_FOUND", "no such attachment")
-    return await pass_through(
-        ctx,
+    return await ctx.download(
         f"{_request_path(ctx)}/attachments/{quote(attachment_id)}",
         filename=attachment.get("filename") or "attachment",
     )

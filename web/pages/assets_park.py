@@ -11,14 +11,12 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from web.api import ApiError
+from web.forms import IDEMPOTENCY_FIELD, idempotency_header, new_idempotency_key
 from web.i18n import _
 from web.pages.assets_common import (
     SELECT_PAGE_SIZE,
-    idempotency_headers,
     labels,
-    new_idempotency_key,
     page_links,
-    pass_through,
     place_errors,
     query,
     renamed,
@@ -107,8 +105,7 @@ async def park(ctx: Ctx) -> Response:
 async def export_park(ctx: Ctx) -> Response:
     filters = {name: query(ctx, name) for name in FILTERS}
     try:
-        return await pass_through(
-            ctx,
+        return await ctx.download(
             "/v1/equipment:export",
             params=_filter_params(filters),
             filename=_("park-%(day)s.csv") % {"day": date.today().isoformat()},
@@ -158,14 +155,16 @@ async def _new_machine_form(
 @page()
 async def new_machine_form(ctx: Ctx) -> Response:
     return await _new_machine_form(
-        ctx, values={"model": query(ctx, "model"), "idem": new_idempotency_key()}
+        ctx, values={"model": query(ctx, "model"), IDEMPOTENCY_FIELD: new_idempotency_key()}
     )
 
 
 @page()
 async def add_machine(ctx: Ctx) -> Response:
     form = await ctx.form()
-    values = {name: text(form, name).strip() for name in (*NEW_MACHINE_FIELDS.values(), "idem")}
+    values = {
+        name: text(form, name).strip() for name in (*NEW_MACHINE_FIELDS.values(), IDEMPOTENCY_FIELD)
+    }
     body = {
         "modelId": values["model"],
         "reference": values["reference"],
@@ -175,7 +174,10 @@ async def add_machine(ctx: Ctx) -> Response:
     }
     try:
         added = await ctx.api(
-            "POST", "/v1/equipment", json=body, headers=idempotency_headers(values["idem"])
+            "POST",
+            "/v1/equipment",
+            json=body,
+            headers=idempotency_header(values[IDEMPOTENCY_FIELD]),
         )
     except ApiError as error:
         if error.status not in (400, 409):

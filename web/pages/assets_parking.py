@@ -13,7 +13,6 @@ from web.pages.assets_common import (
     labels,
     month_words,
     page_links,
-    pass_through,
     place_errors,
     query,
 )
@@ -93,4 +92,4 @@ async def statement_pdf(ctx: Ctx) -> Response:
     path = f"/v1/parking/statements/{quote(ctx.request.path_params['id'])}"
     found = await ctx.api("GET", path)
     name = "-".join(p for p in (found.get("contractNumber"), found.get("month")) if p)
-    return await pass_through(ctx, f"{path}/pdf", filename=f"{name or found['id']}.pdf")
+    return await ctx.download(f"{path}/pdf", filename=f"{name or found['id']}.pdf")

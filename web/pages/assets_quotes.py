@@ -10,15 +10,12 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from web.api import ApiError
+from web.forms import IDEMPOTENCY_FIELD, idempotency_header, new_idempotency_key, parse_euros
 from web.i18n import _, day
 from web.pages.assets_common import (
     SELECT_PAGE_SIZE,
-    idempotency_headers,
     labels,
-    new_idempotency_key,
     page_links,
-    parse_euros,
-    pass_through,
     place_errors,
     query,
     text,
@@ -57,9 +54,9 @@ async def quotes_list(ctx: Ctx) -> Response:
     amounts: dict[str, int | None] = {}
     for name in ("min", "max"):
         try:
-            amounts[name] = parse_euros(filters[name])
-        except ValueError:
-            errors[name] = _("Type an amount in euros, e.g. 1250.50.")
+            amounts[name] = parse_euros(filters[name], zero=True)
+        except ValueError as problem:
+            errors[name] = str(problem)
     machines = await ctx.api("GET", "/v1/equipment", params={"pageSize": SELECT_PAGE_SIZE})
     words = labels()
     context = {
@@ -147,7 +144,7 @@ async def _render_quote(
         answerable=found.get("status") == PENDING and ctx.session.may("quotes.accept"),
         errors=errors or {},
         problems=problems or [],
-        values={"idem": new_idempotency_key(), **(values or {})},
+        values={IDEMPOTENCY_FIELD: new_idempotency_key(), **(values or {})},
     )
 
 
@@ -159,8 +156,8 @@ async def quote_detail(ctx: Ctx) -> Response:
 @page()
 async def quote_pdf(ctx: Ctx) -> Response:
     found = await ctx.api("GET", _quote_path(ctx))
-    return await pass_through(
-        ctx, f"{_quote_path(ctx)}/pdf", filename=f"{found.get('number') or found['id']}.pdf"
+    return await ctx.download(
+        f"{_quote_path(ctx)}/pdf", filename=f"{found.get('number') or found['id']}.pdf"
     )
 
 
@@ -187,7 +184,7 @@ async def _answer(ctx: Ctx, action: str, body: dict, field: str, values: dict) -
             "POST",
             f"{_quote_path(ctx)}:{action}",
             json=body,
-            headers=idempotency_headers(values.get("idem", "")),
+            headers=idempotency_header(values.get(IDEMPOTENCY_FIELD, "")),
         )
     except ApiError as error:
         if error.status not in (400, 409):
@@ -222,7 +219,10 @@ async def _answer(ctx: Ctx, action: str, body: dict, field: str, values: dict) -
 async def accept_quote(ctx: Ctx) -> Response:
     form = await ctx.form()
     reference = text(form, "purchase_order_reference").strip()
-    values = {"purchase_order_reference": reference, "idem": text(form, "idem")}
+    values = {
+        "purchase_order_reference": reference,
+        IDEMPOTENCY_FIELD: text(form, IDEMPOTENCY_FIELD),
+    }
     return await _answer(
         ctx, "accept", {"purchaseOrderReference": reference}, "purchase_order_reference", values
     )

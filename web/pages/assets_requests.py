@@ -13,16 +13,14 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from web.api import ApiError
+from web.forms import IDEMPOTENCY_FIELD, idempotency_header, new_idempotency_key
 from web.i18n import _
 from web.pages.assets_common import (
     chosen_files,
     files_problem,
-    idempotency_headers,
     labels,
-    new_idempotency_key,
     page_links,
     park_names,
-    pass_through,
     place_errors,
     query,
     text,
@@ -135,7 +133,7 @@ async def new_request_form(ctx: Ctx) -> Response:
         )
         return ctx.redirect("/equipment")
     loaded = await _load_form(ctx, kind, ids)
-    return _render_form(ctx, loaded, {"idem": new_idempotency_key()})
+    return _render_form(ctx, loaded, {IDEMPOTENCY_FIELD: new_idempotency_key()})
 
 
 def _to_form_field(name: str, loaded: RequestForm, sent_parts: list[str], slots: list[int]):
@@ -171,7 +169,7 @@ async def create_request(ctx: Ctx) -> Response:
         return ctx.redirect("/equipment")
     loaded = await _load_form(ctx, kind, texts(form, "equipment"))
     values: dict = {
-        "idem": text(form, "idem"),
+        IDEMPOTENCY_FIELD: text(form, IDEMPOTENCY_FIELD),
         "message": text(form, "message"),
         "intervention_type": text(form, "intervention_type"),
         "urgency": text(form, "urgency"),
@@ -223,7 +221,10 @@ async def create_request(ctx: Ctx) -> Response:
         return _render_form(ctx, loaded, values, status=400, errors=errors)
     try:
         created = await ctx.api(
-            "POST", "/v1/service-requests", json=body, headers=idempotency_headers(values["idem"])
+            "POST",
+            "/v1/service-requests",
+            json=body,
+            headers=idempotency_header(values[IDEMPOTENCY_FIELD]),
         )
     except ApiError as error:
         if error.status != 400:
@@ -234,7 +235,9 @@ async def create_request(ctx: Ctx) -> Response:
         return _render_form(
             ctx, loaded, values, status=400, errors=placed.fields, problems=placed.general
         )
-    refused = await upload_files(ctx, "service-requests", created["id"], files, values["idem"])
+    refused = await upload_files(
+        ctx, "service-requests", created["id"], files, values[IDEMPOTENCY_FIELD]
+    )
     ctx.session.flash(
         _("Your request %(reference)s was sent to the department in charge.")
         % {"reference": created.get("reference", "")},
@@ -375,8 +378,7 @@ async def request_file(ctx: Ctx) -> Response:
     attachment = next((a for a in found.get("attachments", []) if a["id"] == attachment_id), None)
     if attachment is None:
         raise ApiError(404, "ATTACHMENT_NOT_FOUND", "no such attachment")
-    return await pass_through(
-        ctx,
+    return await ctx.download(
         f"{_request_path(ctx)}/attachments/{quote(attachment_id)}",
         filename=attachment.get("filename") or "attachment",
     )

@@ -5,7 +5,6 @@ puts on the dashboard."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlencode, urlparse
@@ -17,19 +16,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
-from web.i18n import LOCALES, _, current_language
+from web.forms import new_idempotency_key, parse_euros, posted_idempotency_header
+from web.i18n import LOCALES, current_language
 from web.pages.billing_common import (
     DOCUMENT_TYPES,
-    MAX_PAGE_SIZE,
     OPEN_CLAIM_STATUSES,
     PAGE_SIZE,
     all_claims,
     cents,
     field_problems,
-    form_key,
-    idempotent,
-    new_key,
-    parse_euros,
     path_id,
     refusal,
 )
@@ -105,24 +100,15 @@ async def documents(ctx: Ctx) -> Response:
 async def _credit_note_of(ctx: Ctx, invoice: dict) -> dict | None:
     """The credit note cancelling `invoice`, if any: the API marks a cancelled
     invoice paid (nothing left to pay) without saying it was credited."""
-    token = ""
-    for _page in range(5):
-        answer = await ctx.api(
-            "GET",
-            "/v1/documents",
-            params={
-                "type": "DOCUMENT_TYPE_CREDIT_NOTE",
-                "from": invoice.get("issueDate", ""),
-                "pageSize": MAX_PAGE_SIZE,
-                "pageToken": token,
-            },
-        )
-        for note in answer.get("documents") or []:
-            if note.get("creditsDocumentId") == invoice["id"]:
-                return note
-        token = answer.get("nextPageToken") or ""
-        if not token:
-            break
+    notes = await ctx.api_all(
+        "/v1/documents",
+        "documents",
+        params={"type": "DOCUMENT_TYPE_CREDIT_NOTE", "from": invoice.get("issueDate", "")},
+        max_pages=5,
+    )
+    for note in notes:
+        if note.get("creditsDocumentId") == invoice["id"]:
+            return note
     return None
 
 
@@ -156,7 +142,7 @@ async def _document_page(
         open_claim=next((c for c in claims if c.get("status") in OPEN_CLAIM_STATUSES), None),
         payable=invoice and cents(document.get("remaining")) > 0,
         may_pay=ctx.session.may("billing.pay"),
-        idempotency_key=new_key(),
+        idempotency_key=new_idempotency_key(),
     )
 
 
@@ -165,20 +151,15 @@ async def document(ctx: Ctx) -> Response:
     return await _document_page(ctx, path_id(ctx))
 
 
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
 @page()
 async def document_pdf(ctx: Ctx) -> Response:
     document_id = path_id(ctx)
     document = await ctx.api("GET", f"/v1/documents/{document_id}")
-    pdf = await ctx.api_raw("GET", f"/v1/documents/{document_id}/pdf")
-    # The number is ours, but a header is no place to trust it blindly.
-    name = _FILENAME_UNSAFE.sub("_", document.get("number") or "document")
-    return Response(
-        pdf.content,
-        media_type=pdf.headers.get("content-type", "application/pdf"),
-        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    # The number is ours, but a header is no place to trust it blindly:
+    # `download` makes the name safe.
+    name = document.get("number") or "document"
+    return await ctx.download(
+        f"/v1/documents/{document_id}/pdf", f"{name}.pdf", media_type="application/pdf"
     )
 
 
@@ -193,10 +174,12 @@ def _to_provider(ctx: Ctx, payment: dict) -> Response:
 @page()
 async def pay_document(ctx: Ctx) -> Response:
     document_id = path_id(ctx)
-    key = await form_key(ctx)
     try:
         payment = await ctx.api(
-            "POST", f"/v1/documents/{document_id}:pay", json={}, headers=idempotent(key)
+            "POST",
+            f"/v1/documents/{document_id}:pay",
+            json={},
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status in (404, 403):
@@ -231,7 +214,7 @@ async def _balance_page(
         may_pay=ctx.session.may("billing.pay"),
         values=values or {},
         errors=errors or {},
-        idempotency_key=new_key(),
+        idempotency_key=new_idempotency_key(),
     )
 
 
@@ -243,21 +226,20 @@ async def balance(ctx: Ctx) -> Response:
 @page()
 async def pay_balance(ctx: Ctx) -> Response:
     raw = (await ctx.field("amount")).strip()
-    key = await form_key(ctx)
     values = {"amount": raw}
     body: dict = {}
     if raw:
-        amount = parse_euros(raw)
-        if amount is None:
+        try:
+            amount = parse_euros(raw)
+        except ValueError as problem:
             return await _balance_page(
-                ctx,
-                status=400,
-                values=values,
-                errors={"amount": _("Enter an amount in euros, for example 120,50.")},
+                ctx, status=400, values=values, errors={"amount": str(problem)}
             )
         body = {"amount": {"amountCents": amount, "currency": "EUR"}}
     try:
-        payment = await ctx.api("POST", "/v1/balance:pay", json=body, headers=idempotent(key))
+        payment = await ctx.api(
+            "POST", "/v1/balance:pay", json=body, headers=await posted_idempotency_header(ctx)
+        )
     except ApiError as error:
         if error.status in (404, 403):
             raise

@@ -8,15 +8,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.billing_common import (
     CLAIM_REASONS,
     PAGE_SIZE,
     all_claims,
     field_problems,
-    form_key,
-    idempotent,
-    new_key,
     path_id,
     refusal,
 )
@@ -61,7 +59,7 @@ async def _claim_form(
         reasons=CLAIM_REASONS,
         values=values or {},
         errors=errors or {},
-        idempotency_key=new_key(),
+        idempotency_key=new_idempotency_key(),
     )
 
 
@@ -77,10 +75,12 @@ async def new_claim(ctx: Ctx) -> Response:
 async def create_claim(ctx: Ctx) -> Response:
     document_id = path_id(ctx)
     values = {"reason": (await ctx.field("reason")).strip(), "message": await ctx.field("message")}
-    key = await form_key(ctx)
     try:
         opened = await ctx.api(
-            "POST", f"/v1/documents/{document_id}/claims", json=values, headers=idempotent(key)
+            "POST",
+            f"/v1/documents/{document_id}/claims",
+            json=values,
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status not in (400, 409):

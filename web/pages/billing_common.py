@@ -1,16 +1,15 @@
-"""What the billing pages share: the API's problems said in the user's language,
-a form's idempotency key, money typed by a person, and the claims list (the API
-has no call for one claim, nor a filter by document)."""
+"""What the billing pages share: the API's problems said in the user's language
+and the claims list (the API has no call for one claim, nor a filter by
+document)."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
-from decimal import Decimal
 from urllib.parse import quote
 
 from web.api import ApiError
+from web.api_texts import KNOWN, in_words
 from web.i18n import _, money
 from web.pages.context import Ctx
 
@@ -19,10 +18,6 @@ CLAIM_REASONS = ("WRONG_AMOUNT", "NOT_RECEIVED", "DUPLICATE", "OTHER")
 OPEN_CLAIM_STATUSES = ("CLAIM_STATUS_OPEN", "CLAIM_STATUS_IN_PROGRESS")
 FINAL_PAYMENT_STATES = ("PAYMENT_STATE_SUCCEEDED", "PAYMENT_STATE_FAILED", "PAYMENT_STATE_RETURNED")
 PAGE_SIZE = 25
-# The API's largest page: lists read whole (claims, mandates) are read by these.
-MAX_PAGE_SIZE = 500
-# A bound on pages read whole, so a huge account cannot hold a request forever.
-MAX_PAGES = 20
 
 
 def path_id(ctx: Ctx) -> str:
@@ -35,46 +30,11 @@ def cents(amount: dict | None) -> int:
     return int((amount or {}).get("amountCents") or 0)
 
 
-# ---- idempotency ------------------------------------------------------------------------
-
-
-def new_key() -> str:
-    """A form's idempotency key: a double submit of one form pays or creates once."""
-    return secrets.token_urlsafe(18)
-
-
-async def form_key(ctx: Ctx) -> str:
-    key = (await ctx.field("idempotency_key")).strip()
-    return key if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key) else new_key()
-
-
-def idempotent(key: str) -> dict[str, str]:
-    return {"Idempotency-Key": key}
-
-
-# ---- what people type ---------------------------------------------------------------------
-
-_AMOUNT = re.compile(r"(\d{1,9})(?:[.,](\d{1,2}))?")
-
-
-def parse_euros(raw: str) -> int | None:
-    """Euros as typed in either language (`120,50`, `120.5`, `1 200`) in cents,
-    or None when it is not an amount. Grouping spaces (also the non-breaking
-    ones the French format prints) are ignored; at most two decimals."""
-    compact = re.sub(r"[\s\u00a0\u202f€]", "", raw)
-    found = _AMOUNT.fullmatch(compact)
-    if not found:
-        return None
-    euros, decimals = found.group(1), (found.group(2) or "").ljust(2, "0")
-    return int(Decimal(euros) * 100 + Decimal(decimals))
-
-
 # ---- the API's problems, in the user's language ----------------------------------------
 
 # The API describes field problems in English; the known ones are said in the
 # page's language, anything else is shown as the API wrote it.
 _DESCRIPTIONS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"is required"), lambda m: _("This field is required.")),
     (
         re.compile(r"must be at most (\d+) characters"),
         lambda m: _("At most %(count)s characters.") % {"count": m.group(1)},
@@ -128,6 +88,9 @@ _DESCRIPTIONS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 
 
 def describe(description: str) -> str:
+    """A description the areas share first, then billing's own patterns."""
+    if description in KNOWN:
+        return in_words(description)
     for pattern, say in _DESCRIPTIONS:
         found = pattern.fullmatch(description.strip())
         if found:
@@ -194,18 +157,5 @@ def failure_reason(code: str) -> str:
 # ---- lists the API has no call for one item of ----------------------------------------
 
 
-async def all_items(ctx: Ctx, path: str, key: str) -> list[dict]:
-    """Every item of a list (page after page, at most MAX_PAGES pages)."""
-    items: list[dict] = []
-    token = ""
-    for _page in range(MAX_PAGES):
-        answer = await ctx.api("GET", path, params={"pageSize": MAX_PAGE_SIZE, "pageToken": token})
-        items += answer.get(key) or []
-        token = answer.get("nextPageToken") or ""
-        if not token:
-            break
-    return items
-
-
 async def all_claims(ctx: Ctx) -> list[dict]:
-    return await all_items(ctx, "/v1/claims", "claims")
+    return await ctx.api_all("/v1/claims", "claims")

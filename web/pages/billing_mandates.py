@@ -7,13 +7,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.billing_common import (
-    all_items,
     field_problems,
-    form_key,
-    idempotent,
-    new_key,
     path_id,
     refusal,
 )
@@ -25,7 +22,7 @@ FIELDS = ("iban", "bic", "holder")
 async def _mandates_page(
     ctx: Ctx, *, status: int = 200, values: dict | None = None, errors: dict | None = None
 ) -> Response:
-    mandates = await all_items(ctx, "/v1/mandates", "mandates")
+    mandates = await ctx.api_all("/v1/mandates", "mandates")
     return ctx.render(
         "billing/mandates.html",
         status=status,
@@ -34,7 +31,7 @@ async def _mandates_page(
         may_pay=ctx.session.may("billing.pay"),
         values=values or {},
         errors=errors or {},
-        idempotency_key=new_key(),
+        idempotency_key=new_idempotency_key(),
     )
 
 
@@ -46,9 +43,10 @@ async def mandates(ctx: Ctx) -> Response:
 @page()
 async def create_mandate(ctx: Ctx) -> Response:
     values = {name: (await ctx.field(name)).strip() for name in FIELDS}
-    key = await form_key(ctx)
     try:
-        mandate = await ctx.api("POST", "/v1/mandates", json=values, headers=idempotent(key))
+        mandate = await ctx.api(
+            "POST", "/v1/mandates", json=values, headers=await posted_idempotency_header(ctx)
+        )
     except ApiError as error:
         if error.status not in (400, 409):
             raise
@@ -65,7 +63,7 @@ async def create_mandate(ctx: Ctx) -> Response:
 
 async def _mandate(ctx: Ctx, mandate_id: str) -> dict | None:
     # The API has no call for one mandate: it is found in the account's list.
-    mandates = await all_items(ctx, "/v1/mandates", "mandates")
+    mandates = await ctx.api_all("/v1/mandates", "mandates")
     return next((m for m in mandates if m.get("id") == mandate_id), None)
 
 

@@ -6,19 +6,36 @@ CSRF. A page handler reads: call the API -> render (or redirect)."""
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from web.api import Api, ApiError, SignedOut
 from web.i18n import _, current_language, from_accept_language, normalise_language, use_language
 from web.pages.nav import nav_items
 from web.session import Session, SessionCodec
+
+# The API's largest page, and how many of them a whole list may take.
+PAGE_SIZE = 500
+MAX_PAGES = 20
+_UNSAFE_IN_HEADER = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def attachment(filename: str) -> str:
+    """A `Content-Disposition` to save a file as `filename`: an ASCII name any
+    browser takes, and the exact one (RFC 6266 `filename*`) when they differ;
+    nothing from the name can break out of the header."""
+    fallback = _UNSAFE_IN_HEADER.sub("_", filename).strip("_.") or "download"
+    if fallback == filename:
+        return f'attachment; filename="{fallback}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class CsrfRefused(Exception):
@@ -42,6 +59,53 @@ class Ctx:
 
     async def api_raw(self, method: str, path: str, **kw: Any):
         return await self.api_client.call(self.session, method, path, **kw)
+
+    async def api_all(
+        self,
+        path: str,
+        key: str,
+        *,
+        params: dict[str, Any] | None = None,
+        max_pages: int = MAX_PAGES,
+    ) -> list[dict]:
+        """Every item of a list the API pages (`key` names the items in its
+        answer), for pages that need a whole list (a select, one item the API
+        has no route for); at most `max_pages` pages of the API's largest size,
+        so a huge account cannot hold a request forever."""
+        items: list[dict] = []
+        token = ""
+        for _page in range(max_pages):
+            answer = await self.api(
+                "GET", path, params={**(params or {}), "pageSize": PAGE_SIZE, "pageToken": token}
+            )
+            items += answer.get(key) or []
+            token = answer.get("nextPageToken") or ""
+            if not token:
+                break
+        return items
+
+    async def download(
+        self,
+        path: str,
+        filename: str,
+        *,
+        params: dict[str, Any] | None = None,
+        method: str = "GET",
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        media_type: str = "application/octet-stream",
+    ) -> StreamingResponse:
+        """The API's file passed on to the browser as it arrives, to be saved
+        as `filename`; `media_type` when the API names none."""
+        answer = await self.api_client.stream(
+            self.session, method, path, params=params, json=json, headers=headers
+        )
+        return StreamingResponse(
+            answer.aiter_bytes(),
+            media_type=answer.headers.get("content-type", media_type),
+            headers={"Content-Disposition": attachment(filename)},
+            background=BackgroundTask(answer.aclose),
+        )
 
     # ---- answers ------------------------------------------------------------------------------
 

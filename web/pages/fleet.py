@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.context import Ctx, field_errors, page
 from web.pages.fleet_common import (
@@ -19,10 +20,8 @@ from web.pages.fleet_common import (
     PAGE_SIZES,
     api_each,
     catalogue,
-    idempotency,
     label,
     names,
-    new_key,
     path_id,
     phone,
     plans,
@@ -107,16 +106,12 @@ async def export(ctx: Ctx) -> Response:
     file_format = ctx.request.query_params.get("format", "csv")
     if file_format not in EXPORT_TYPES:
         file_format = "csv"
-    answer = await ctx.api_raw(
-        "GET",
-        "/v1/fleet/lines:export",
-        params={**_api_filters(_filters(ctx)), "format": file_format},
-    )
     filename = f"fleet-lines-{date.today().isoformat()}.{file_format}"
-    return Response(
-        answer.content,
-        media_type=answer.headers.get("content-type", EXPORT_TYPES[file_format]),
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    return await ctx.download(
+        "/v1/fleet/lines:export",
+        filename,
+        params={**_api_filters(_filters(ctx)), "format": file_format},
+        media_type=EXPORT_TYPES[file_format],
     )
 
 
@@ -158,7 +153,7 @@ async def _render_line(
         may_write=ctx.session.may("fleet.write"),
         values=values or {},
         errors=errors or {},
-        key=new_key(),
+        key=new_idempotency_key(),
         **template_helpers(),
     )
 
@@ -172,13 +167,12 @@ async def line_page(ctx: Ctx) -> Response:
 async def activate_sim(ctx: Ctx) -> Response:
     line_id = path_id(ctx.request.path_params["id"])
     iccid = (await ctx.field("iccid")).strip()
-    key = await ctx.field("key")
     try:
         request = await ctx.api(
             "POST",
             f"/v1/fleet/lines/{line_id}:activate-sim",
             json={"iccid": iccid},
-            headers=idempotency(key),
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status != 400:

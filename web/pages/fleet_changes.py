@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _, money
 from web.pages.context import Ctx, page
 from web.pages.fleet_common import (
@@ -23,11 +24,9 @@ from web.pages.fleet_common import (
     Refusal,
     catalogue,
     distinct,
-    idempotency,
     label,
     load_lines,
     names,
-    new_key,
     plans,
     query,
     refusal,
@@ -227,7 +226,7 @@ async def review(ctx: Ctx) -> Response:
         deactivate=deactivate,
         option_names=names(options),
         options={o["code"]: o for o in options},
-        key=new_key(),
+        key=new_idempotency_key(),
         **template_helpers(),
     )
 
@@ -246,7 +245,7 @@ async def confirm(ctx: Ctx) -> Response:
             "POST",
             "/v1/fleet/option-changes",
             json=change,
-            headers=idempotency(await ctx.field("key")),
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status != 400:
@@ -318,7 +317,7 @@ async def _render_action(
         values=values or {},
         errors=found.fields if found else {},
         found=found,
-        key=new_key(),
+        key=new_idempotency_key(),
         **template_helpers(),
     )
 
@@ -347,7 +346,7 @@ async def action_submit(ctx: Ctx) -> Response:
         body["plan"] = values["plan"]
     try:
         request = await ctx.api(
-            "POST", action.api_path, json=body, headers=idempotency(await ctx.field("key"))
+            "POST", action.api_path, json=body, headers=await posted_idempotency_header(ctx)
         )
     except ApiError as error:
         if error.status != 400:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,15 +15,8 @@ from urllib.parse import quote, urlencode
 import phonenumbers
 
 from web.api import ApiError
-from web.i18n import _
+from web.i18n import N_, _
 from web.pages.context import Ctx
-
-
-def N_(message: str) -> str:
-    """Marks a string for translation where it is declared; `_()` translates it
-    when a page is rendered, in the request's language."""
-    return message
-
 
 # The API's enum values (and the history's kinds) in words.
 LABELS: dict[str, str] = {
@@ -142,15 +134,6 @@ def query(**params: Any) -> str:
             if one not in (None, ""):
                 pairs.append((key, str(one)))
     return urlencode(pairs)
-
-
-def new_key() -> str:
-    """An Idempotency-Key for a form: posting it twice makes one request."""
-    return secrets.token_urlsafe(18)
-
-
-def idempotency(key: str) -> dict[str, str]:
-    return {"Idempotency-Key": key[:100]} if key else {}
 
 
 def template_helpers() -> dict[str, Any]:

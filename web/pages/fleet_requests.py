@@ -3,24 +3,22 @@ lines' monthly usage with thresholds."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import parse_decimal
 from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import IDEMPOTENCY_FIELD, idempotency_header, new_idempotency_key, parse_euros
 from web.i18n import LOCALES, _, current_language
 from web.pages.context import Ctx, field_errors, page
 from web.pages.fleet_common import (
     LABELS,
     api_each,
     catalogue,
-    idempotency,
     label,
     names,
-    new_key,
     path_id,
     plans,
     template_helpers,
@@ -117,7 +115,7 @@ def _render_sim_form(
         status=status,
         values=values,
         errors=errors or {},
-        key=values.get("key") or new_key(),
+        key=values.get(IDEMPOTENCY_FIELD) or new_idempotency_key(),
         **template_helpers(),
     )
 
@@ -129,7 +127,16 @@ async def sim_order_form(ctx: Ctx) -> Response:
 
 @page()
 async def sim_order_create(ctx: Ctx) -> Response:
-    names_ = ("quantity", "recipient", "line1", "line2", "postalCode", "city", "country", "key")
+    names_ = (
+        "quantity",
+        "recipient",
+        "line1",
+        "line2",
+        "postalCode",
+        "city",
+        "country",
+        IDEMPOTENCY_FIELD,
+    )
     values = {name: (await ctx.field(name)).strip() for name in names_}
     values["esim"] = "1" if await ctx.field("esim") else ""
     try:
@@ -151,7 +158,10 @@ async def sim_order_create(ctx: Ctx) -> Response:
     }
     try:
         order = await ctx.api(
-            "POST", "/v1/fleet/sim-orders", json=body, headers=idempotency(values["key"])
+            "POST",
+            "/v1/fleet/sim-orders",
+            json=body,
+            headers=idempotency_header(values[IDEMPOTENCY_FIELD]),
         )
     except ApiError as error:
         if error.status != 400:
@@ -184,16 +194,14 @@ async def sim_order_page(ctx: Ctx) -> Response:
 # ---- usage --------------------------------------------------------------------------------
 
 
-def _euro_cents(raw: str) -> int:
-    """An amount in euros as the user's language writes it (`12,50`), in cents."""
-    amount = parse_decimal(raw, locale=LOCALES[current_language()], strict=True)
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _euro_cents(raw: str) -> int | None:
+    return parse_euros(raw, zero=True)
 
 
 def _whole(raw: str) -> int:
     amount = parse_decimal(raw, locale=LOCALES[current_language()], strict=True)
     if amount != amount.to_integral_value():
-        raise NumberFormatError("not a whole number")
+        raise ValueError("not a whole number")
     return int(amount)
 
 
@@ -210,7 +218,7 @@ async def usage(ctx: Ctx) -> Response:
             "min_out_of_bundle",
             "minOutOfBundleCents",
             _euro_cents,
-            _("Enter an amount in euros, e.g. 10.50."),
+            "",
         ),
         ("min_data_mb", "minDataMb", _whole, _("Enter a whole number.")),
         ("min_voice_minutes", "minVoiceMinutes", _whole, _("Enter a whole number.")),
@@ -218,8 +226,9 @@ async def usage(ctx: Ctx) -> Response:
         if filters[name]:
             try:
                 api_params[api_name] = parse(filters[name])
-            except NumberFormatError:
-                errors[name] = problem
+            except ValueError as wrong:
+                # A whole number's problem is the page's; an amount's, the parser's.
+                errors[name] = problem or str(wrong)
     found: dict = {}
     status = 400 if errors else 200
     if not errors:

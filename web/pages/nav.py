@@ -13,6 +13,12 @@ from web.session import Session
 class NavItem:
     href: str
     label: str
+    # Where the entry is the current one: under `href` unless it names its area.
+    prefix: str = ""
+
+    def current(self, path: str) -> bool:
+        prefix = (self.prefix or self.href).rstrip("/")
+        return path == prefix or path.startswith(prefix + "/")
 
 
 def nav_items(session: Session) -> list[NavItem]:
@@ -30,16 +36,16 @@ def nav_items(session: Session) -> list[NavItem]:
             NavItem("/admin/dead-letters", _("Dead letters")),
         ]
     items = []
-    for permission, href, label in (
-        ("orders.read", "/orders", _("Cards and orders")),
-        ("billing.read", "/documents", _("Invoices")),
-        ("fleet.read", "/fleet/lines", _("Mobile fleet")),
-        ("assets.read", "/equipment", _("Equipment")),
-        ("assets.read", "/quotes", _("Quotes")),
-        ("assets.read", "/parking", _("Parking")),
+    for permission, href, label, prefix in (
+        ("orders.read", "/orders", _("Cards and orders"), ""),
+        ("billing.read", "/documents", _("Invoices"), ""),
+        ("fleet.read", "/fleet/lines", _("Mobile fleet"), "/fleet"),
+        ("assets.read", "/equipment", _("Equipment"), ""),
+        ("assets.read", "/quotes", _("Quotes"), ""),
+        ("assets.read", "/parking", _("Parking"), ""),
     ):
         if session.may(permission):
-            items.append(NavItem(href, label))
+            items.append(NavItem(href, label, prefix))
     items.append(NavItem("/account", _("My account")))
     items.append(NavItem("/contact", _("Contact us")))
     return items

@@ -13,9 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.context import Ctx, field_errors, page
-from web.pages.orders_common import all_delivery_points, idempotency, new_key, refusal
+from web.pages.orders_common import all_delivery_points, refusal
 from web.pages.orders_new import new_routes
 
 LIST_SIZE = 25
@@ -118,7 +119,7 @@ async def _order_page(
         cancellable=order.get("status") in CANCELLABLE,
         payments=await _order_payments(ctx, order["id"]),
         errors=errors or {},
-        key=new_key(),
+        key=new_idempotency_key(),
     )
 
 
@@ -132,7 +133,7 @@ async def order(ctx: Ctx) -> Response:
 async def submit(ctx: Ctx) -> Response:
     order_id = ctx.request.path_params["id"]
     method = await ctx.field("paymentMethod")
-    key = await idempotency(ctx)
+    key = await posted_idempotency_header(ctx)
     if method not in PAYMENT_METHODS:
         found = await ctx.api("GET", f"/v1/orders/{order_id}")
         errors = {"paymentMethod": _("Choose how to pay.")}
@@ -153,12 +154,12 @@ async def submit(ctx: Ctx) -> Response:
             "success",
         )
         return ctx.redirect(f"/orders/{order_id}#transfer")
-    return await _pay_by_card(ctx, order_id, key)
+    return await _pay_by_card(ctx, order_id)
 
 
 @page()
 async def pay(ctx: Ctx) -> Response:
-    return await _pay_by_card(ctx, ctx.request.path_params["id"], await idempotency(ctx))
+    return await _pay_by_card(ctx, ctx.request.path_params["id"])
 
 
 async def _order_invoice(ctx: Ctx, order_id: str) -> dict | None:
@@ -178,7 +179,7 @@ async def _order_invoice(ctx: Ctx, order_id: str) -> dict | None:
         await asyncio.sleep(0.25)
 
 
-async def _pay_by_card(ctx: Ctx, order_id: str, key: dict[str, str]) -> Response:
+async def _pay_by_card(ctx: Ctx, order_id: str) -> Response:
     """Starts the card payment of the order's invoice and sends the browser to
     the provider's page (which brings the user back to /payments/{id})."""
     found = await ctx.api("GET", f"/v1/orders/{order_id}")  # 404 for another account's
@@ -193,7 +194,7 @@ async def _pay_by_card(ctx: Ctx, order_id: str, key: dict[str, str]) -> Response
         )
         return ctx.redirect(f"/orders/{order_id}")
     # The submit's key names the form sent; the payment gets a key of its own.
-    headers = {"Idempotency-Key": f"{key['Idempotency-Key']}-pay"} if key else {}
+    headers = await posted_idempotency_header(ctx, "-pay")
     try:
         payment = await ctx.api(
             "POST", f"/v1/documents/{invoice['id']}:pay", json={}, headers=headers
@@ -249,7 +250,10 @@ async def duplicate(ctx: Ctx) -> Response:
     order_id = ctx.request.path_params["id"]
     try:
         copy = await ctx.api(
-            "POST", f"/v1/orders/{order_id}:duplicate", json={}, headers=await idempotency(ctx)
+            "POST",
+            f"/v1/orders/{order_id}:duplicate",
+            json={},
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status != 400:

@@ -11,21 +11,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import (
+    file_problems,
+    new_idempotency_key,
+    parse_euros,
+    posted_idempotency_header,
+)
 from web.i18n import _, current_language
 from web.pages.context import Ctx, page
 from web.pages.orders_common import (
-    PAGE_SIZE,
+    CSV,
     all_delivery_points,
-    csv_response,
-    file_problems,
-    idempotency,
+    column_label,
     line_errors,
-    new_key,
-    parse_amount,
     refusal,
 )
 from web.pages.orders_people import point_options
 
+# The API's largest page: beneficiaries to choose from, in one call.
+PAGE_SIZE = 500
 # A background import's page reloads itself this often while it runs.
 REFRESH_SECONDS = 2
 _API_LINE = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
@@ -36,10 +40,12 @@ _API_LINE = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 
 @page()
 async def order_template(ctx: Ctx) -> Response:
-    answer = await ctx.api_raw(
-        "GET", "/v1/orders/template.csv", params={"language": current_language()}
+    return await ctx.download(
+        "/v1/orders/template.csv",
+        _("order-template") + ".csv",
+        params={"language": current_language()},
+        media_type=CSV,
     )
-    return csv_response(answer.content, _("order-template") + ".csv")
 
 
 async def _file_form(
@@ -57,7 +63,7 @@ async def _file_form(
         errors=errors or {},
         problems=problems or [],
         total=total,
-        key=new_key(),
+        key=new_idempotency_key(),
     )
 
 
@@ -80,7 +86,7 @@ async def file_upload(ctx: Ctx) -> Response:
             "POST",
             "/v1/orders:import",
             files={"file": (name, data, "text/csv")},
-            headers=await idempotency(ctx),
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status == 413:
@@ -90,7 +96,7 @@ async def file_upload(ctx: Ctx) -> Response:
         if error.status not in (400, 409):
             raise
         # Nothing was created: every bad line is listed for the user to fix.
-        problems, others = file_problems(error.violations)
+        problems, others = file_problems(error.violations, column_label)
         if not problems and not others:
             others = {"file": refusal(error)}
         return await _file_form(
@@ -126,10 +132,11 @@ async def order_import(ctx: Ctx) -> Response:
 
 @page()
 async def order_import_errors(ctx: Ctx) -> Response:
-    answer = await ctx.api_raw(
-        "GET", f"/v1/order-imports/{ctx.request.path_params['id']}/errors.csv"
+    return await ctx.download(
+        f"/v1/order-imports/{ctx.request.path_params['id']}/errors.csv",
+        _("order-file-problems") + ".csv",
+        media_type=CSV,
     )
-    return csv_response(answer.content, _("order-file-problems") + ".csv")
 
 
 # ---- line by line ----------------------------------------------------------------------
@@ -169,7 +176,7 @@ async def _unit_form(
         point_options=point_options(points),
         values=values,
         errors=errors or {},
-        key=new_key(),
+        key=new_idempotency_key(),
     )
 
 
@@ -204,7 +211,7 @@ async def unit_create(ctx: Ctx) -> Response:
     default_cents = None
     if values["defaultAmount"]:
         try:
-            default_cents = parse_amount(values["defaultAmount"])
+            default_cents = parse_euros(values["defaultAmount"], required=True)
         except ValueError as problem:
             errors["defaultAmount"] = str(problem)
     if not values["deliveryPointId"]:
@@ -214,7 +221,7 @@ async def unit_create(ctx: Ctx) -> Response:
         if i not in values["chosen"]:
             continue
         try:
-            cents = parse_amount(amounts[i]) if amounts[i] else default_cents
+            cents = parse_euros(amounts[i], required=True) if amounts[i] else default_cents
         except ValueError as problem:
             errors[f"amount-{i}"] = str(problem)
             continue
@@ -235,7 +242,7 @@ async def unit_create(ctx: Ctx) -> Response:
             "POST",
             "/v1/orders",
             json={"deliveryPointId": values["deliveryPointId"], "lines": lines},
-            headers=await idempotency(ctx),
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         if error.status not in (400, 409):

@@ -9,10 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.api import ApiError
+from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.access import safe_next
 from web.pages.context import Ctx, field_errors, page
-from web.pages.orders_common import all_delivery_points, idempotency, new_key, refusal
+from web.pages.orders_common import all_delivery_points, refusal
 
 LIST_SIZE = 50
 BENEFICIARY_FIELDS = (
@@ -77,7 +78,7 @@ async def _beneficiary_form(
         errors=errors or {},
         point_options=point_options(await all_delivery_points(ctx)),
         next=values.get("next", ""),
-        key=new_key(),
+        key=new_idempotency_key(),
     )
 
 
@@ -108,7 +109,9 @@ async def beneficiary_create(ctx: Ctx) -> Response:
     values = await _beneficiary_values(ctx)
     body = {name: values[name] for name in BENEFICIARY_FIELDS if values[name]}
     try:
-        await ctx.api("POST", "/v1/beneficiaries", json=body, headers=await idempotency(ctx))
+        await ctx.api(
+            "POST", "/v1/beneficiaries", json=body, headers=await posted_idempotency_header(ctx)
+        )
     except ApiError as error:
         errors = _beneficiary_errors(error)
         if errors is None:
@@ -222,7 +225,7 @@ def _point_form(
         point=point,
         values=values,
         errors=errors or {},
-        key=new_key(),
+        key=new_idempotency_key(),
     )
 
 
@@ -245,7 +248,10 @@ async def delivery_point_create(ctx: Ctx) -> Response:
     values = await _posted_point(ctx)
     try:
         await ctx.api(
-            "POST", "/v1/delivery-points", json=_point_body(values), headers=await idempotency(ctx)
+            "POST",
+            "/v1/delivery-points",
+            json=_point_body(values),
+            headers=await posted_idempotency_header(ctx),
         )
     except ApiError as error:
         errors = _point_errors(error)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from web.api import ApiError
 from web.i18n import LOCALES, _, current_language, money
 from web.pages.context import Ctx, field_errors, page
-from web.pages.orders_common import csv_response
+from web.pages.orders_common import CSV
 
 # The chart's drawing box (SVG user units): room on the left for the amounts,
 # below for the months.
@@ -164,10 +164,13 @@ async def statistics(ctx: Ctx) -> Response:
 
 @page()
 async def statistics_csv(ctx: Ctx) -> Response:
-    answer = await ctx.api_raw(
-        "GET", "/v1/statistics/loads", params=_range(ctx), headers={"Accept": "text/csv"}
+    return await ctx.download(
+        "/v1/statistics/loads",
+        _("card-loads") + ".csv",
+        params=_range(ctx),
+        headers={"Accept": "text/csv"},
+        media_type=CSV,
     )
-    return csv_response(answer.content, _("card-loads") + ".csv")
 
 
 routes = [
