@@ -24,14 +24,19 @@ from web.settings import WebSettings
 
 HERE = Path(__file__).parent
 
-# No inline script or style: every script and stylesheet is a file of ours.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
-    "frame-ancestors 'none'; object-src 'none'"
-)
-SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
+def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
+    """No inline script or style: every script and stylesheet is a file of ours.
+    Forms post here only, and (through the 303 that follows) to the payment
+    provider's origins (`form_targets`), where the customer pays."""
+    targets = " ".join(("'self'", *form_targets))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"font-src 'self'; connect-src 'self'; form-action {targets}; base-uri 'self'; "
+        "frame-ancestors 'none'; object-src 'none'"
+    )
+
+
+OTHER_SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
@@ -40,8 +45,12 @@ SECURITY_HEADERS = [
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, form_targets: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.headers = [
+            (b"content-security-policy", content_security_policy(form_targets).encode()),
+            *OTHER_SECURITY_HEADERS,
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +61,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                headers += [(n, v) for n, v in self.headers if n not in present]
                 if not scope["path"].startswith("/static/"):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
@@ -104,7 +113,7 @@ def create_app(
             *collect_routes(),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders, form_targets=settings.payment_origins)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -16,6 +16,16 @@ def _var_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("PORTAL_VAR_DIR", "var"))
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """`scheme://host[:port]` of each comma-separated URL (paths dropped)."""
+    found = []
+    for item in raw.split(","):
+        url = urlparse(item.strip())
+        if url.scheme in ("http", "https") and url.netloc:
+            found.append(f"{url.scheme}://{url.netloc}")
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class WebSettings:
     addr: str = DEFAULT_ADDR
@@ -29,6 +39,8 @@ class WebSettings:
     # A session lasts at most this long without activity.
     session_max_age_seconds: int = 12 * 3600
     timeout_seconds: float = 30.0
+    # The payment provider's origins: pay buttons' forms continue there (CSP form-action).
+    payment_origins: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -52,6 +64,7 @@ class WebSettings:
                 env.get("PORTAL_WEB_SESSION_MAX_AGE_SECONDS", str(12 * 3600))
             ),
             timeout_seconds=float(env.get("PORTAL_WEB_TIMEOUT_SECONDS", "30")),
+            payment_origins=_origins(env.get("PORTAL_WEB_PAYMENT_ORIGINS", "")),
         )
 
     @property

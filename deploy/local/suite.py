@@ -78,6 +78,8 @@ class Suite:
                 f"http://{env['PORTAL_GATEWAY_ADDR']}/v1/payments/webhook",
             )
             env.setdefault("PORTAL_PAYMENT_WEBHOOK_SECRET", secrets.token_hex(24))
+            # The portal's pay buttons continue on the provider's page.
+            env.setdefault("PORTAL_WEB_PAYMENT_ORIGINS", env["PORTAL_PAYMENT_PROVIDER_URL"])
             # The key mandates' IBANs are encrypted with (created at start if missing).
             env.setdefault(
                 "PORTAL_BILLING_IBAN_KEY_FILE", str(self.var_dir / "keys" / "billing-iban-keys")
@@ -171,9 +173,19 @@ class Suite:
         port = int(self.env["PORTAL_GATEWAY_ADDR"].rsplit(":", 1)[1])
         wait_for_port(port, timeout=30)
 
-    def start_web(self) -> None:
+    def start_web(self, timeout: float = 30.0) -> None:
         self._spawn("web", "web")
-        wait_for_port(int(self.env["PORTAL_WEB_ADDR"].rsplit(":", 1)[1]), timeout=30)
+        port = int(self.env["PORTAL_WEB_ADDR"].rsplit(":", 1)[1])
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.procs["web"].poll() is not None:  # crashed at start: say so now
+                raise RuntimeError(f"web exited; see {self.logs_dir / 'web.log'}")
+            try:
+                wait_for_port(port, timeout=0.5)
+                return
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
 
     @property
     def web_url(self) -> str:
