@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install protos run test test-unit test-integration bench lint fmt buf-lint clean
+.PHONY: help install protos run test test-unit test-integration test-browser bench lint fmt buf-lint clean
 
 help:
 	@echo "make run    start the whole suite locally with demo data"
@@ -25,6 +25,7 @@ protos: $(STAMP)
 run: protos
 	$(PY) -m deploy.local.run
 
+# The browser tests (a real headless Chromium on the web portal) run with the rest.
 test: protos lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
@@ -33,6 +34,11 @@ test-unit: protos
 
 test-integration: protos
 	$(PY) -m pytest -n 2 --dist loadgroup tests/integration tests/e2e
+
+# Needs Chromium (Debian: apt-get install chromium chromium-driver); screenshots of each
+# step go to the tests' tmp dirs, or elsewhere with SHOTS=folder.
+test-browser: protos
+	$(PY) -m pytest tests/browser $(if $(SHOTS),--browser-shots $(SHOTS))
 
 bench: protos
 	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,mean,median,max,rounds
