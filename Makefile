@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install protos run test test-unit test-integration bench lint fmt buf-lint clean
+.PHONY: help install protos run test test-unit test-integration bench bench-load lint fmt buf-lint clean
 
 help:
 	@echo "make run    start the whole suite locally with demo data"
@@ -34,8 +34,16 @@ test-unit: protos
 test-integration: protos
 	$(PY) -m pytest -n 2 --dist loadgroup tests/integration tests/e2e
 
+# The load bench (issue 13) drives HTTP with wrk: installed here when missing.
 bench: protos
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(PY) -m tests.bench.load --json var/bench/load.json
 	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,mean,median,max,rounds
+
+# Only the load bench; e.g. make bench-load BENCH_ARGS="--databases sqlite --seconds 3"
+bench-load: protos
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(PY) -m tests.bench.load --json var/bench/load.json $(BENCH_ARGS)
 
 lint: protos
 	$(VENV)/bin/ruff check .
