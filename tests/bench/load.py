@@ -260,8 +260,16 @@ def seed(api: Api) -> dict[str, str]:
     assert answer.status_code == 201, answer.text
     for order in range(3):
         rows = [
-            [f"E{order}{i:04d}", "Martin", "Jeanne", f"e{order}{i}@example.com"]
-            + ["1990-01-02", "HQ", "oui", "30"]
+            [
+                f"E{order}{i:04d}",
+                "Martin",
+                "Jeanne",
+                f"e{order}{i}@example.com",
+                "1990-01-02",
+                "HQ",
+                "oui",
+                "30",
+            ]
             for i in range(40)
         ]
         answer = api.http.post(
