@@ -37,7 +37,7 @@ async def list_lines(
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
     criteria = search_filter(q, status=status, plan=plan, customer_number=customer_number)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.lines.list(s, entity_id, criteria, page)
     return found, page.next_token(more)
 
