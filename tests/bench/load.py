@@ -53,20 +53,17 @@ BARE = "bare grpc.aio unary (health Check)"
 WRK_SCRIPT = r"""
 local threads = {}
 local counter = 0
-local prefix = ""
+-- setup() runs in the main state; thread:set() gives each thread's state a
+-- global `thread_id` (a local of the same name would hide it).
 function setup(thread)
-  thread:set("prefix", string.format("%s%d", os.getenv("BENCH_RUN") or "r", #threads))
+  thread:set("thread_id", #threads)
   table.insert(threads, thread)
-end
-function init(args)
-  prefix = prefix ~= "" and prefix or (os.getenv("BENCH_RUN") or "r")
 end
 function request()
   if os.getenv("BENCH_BODY") then
     counter = counter + 1
-    local number = string.format("%s-%s-%d", os.getenv("BENCH_RUN"), prefix, counter)
-    local body = string.format(os.getenv("BENCH_BODY"), number)
-    return wrk.format("POST", nil, nil, body)
+    local number = string.format("%s-%s-%d", os.getenv("BENCH_RUN"), thread_id, counter)
+    return wrk.format("POST", nil, nil, string.format(os.getenv("BENCH_BODY"), number))
   end
   return wrk.format(nil, nil)
 end
