@@ -136,7 +136,10 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
-        kwargs: dict = {"echo": echo, "pool_pre_ping": True}
+        # A server connection can die (restart, failover): pinged on checkout.
+        # A SQLite file cannot, and the ping would cost every transaction one
+        # more hop through aiosqlite's thread.
+        kwargs: dict = {"echo": echo, "pool_pre_ping": self.dialect != "sqlite"}
         if self.dialect == "sqlite":
             db_path = parsed.database
             if db_path and db_path != ":memory:":
