@@ -45,7 +45,7 @@ async def list_lines(
 async def fleet_updated_at(deps: Deps, principal: Principal | None) -> datetime | None:
     """When the entity's fleet data last changed (None: no lines yet)."""
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await deps.repo.lines.last_updated(s, entity_id)
 
 
