@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install protos run test test-unit test-integration test-browser bench lint fmt buf-lint clean
+.PHONY: help install protos run test test-unit test-integration test-browser bench bench-load lint fmt buf-lint clean
 
 help:
 	@echo "make run    start the whole suite locally with demo data"
@@ -40,8 +40,16 @@ test-integration: protos
 test-browser: protos
 	$(PY) -m pytest tests/browser $(if $(SHOTS),--browser-shots $(SHOTS))
 
+# The load bench (issue 13) drives HTTP with wrk: installed here when missing.
 bench: protos
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(PY) -m tests.bench.load --json var/bench/load.json
 	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,mean,median,max,rounds
+
+# Only the load bench; e.g. make bench-load BENCH_ARGS="--databases sqlite --seconds 3"
+bench-load: protos
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(PY) -m tests.bench.load --json var/bench/load.json $(BENCH_ARGS)
 
 lint: protos
 	$(VENV)/bin/ruff check .

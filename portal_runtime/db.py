@@ -136,7 +136,10 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
-        kwargs: dict = {"echo": echo, "pool_pre_ping": True}
+        # A server connection can die (restart, failover): pinged on checkout.
+        # A SQLite file cannot, and the ping would cost every transaction one
+        # more hop through aiosqlite's thread.
+        kwargs: dict = {"echo": echo, "pool_pre_ping": self.dialect != "sqlite"}
         if self.dialect == "sqlite":
             db_path = parsed.database
             if db_path and db_path != ":memory:":
@@ -146,6 +149,11 @@ class Database:
         if self.dialect == "sqlite":
             _serialize_sqlite_writers(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool, marked so that the SQLite begin hook opens a read-only,
+        # deferred transaction (see read()).
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self._after_commit: list[Callable[[AsyncSession], None]] = []
 
     def on_commit(self, callback: Callable[[AsyncSession], None]) -> None:
@@ -159,6 +167,16 @@ class Database:
                 yield session
             for callback in self._after_commit:
                 callback(session)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads (a page, a record). On SQLite it starts
+        with a deferred BEGIN: in WAL mode readers neither wait for the one
+        writer nor for each other, where `transaction()`'s BEGIN IMMEDIATE
+        queues every call behind the write lock. A write attempted inside fails
+        at once (query_only) instead of silently taking the lock late."""
+        async with self._read_sessions() as session, session.begin():
+            yield session
 
     async def migrate(self, script_location: Path) -> None:
         from portal_runtime.migrations import upgrade_head
@@ -181,10 +199,15 @@ class Database:
         await self.engine.dispose()
 
 
+READ_ONLY = "portal_read_only"
+
+
 def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     # SQLite allows one writer; a deferred transaction that later wants to write
     # fails at once with SQLITE_BUSY instead of waiting. BEGIN IMMEDIATE takes
     # the write lock up front, so the busy timeout applies and callers queue.
+    # Reads (Database.read) need no lock in WAL mode: a deferred BEGIN, with
+    # query_only on so that a write there cannot try to upgrade mid-way.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
@@ -192,8 +215,17 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # WAL + NORMAL: a commit no longer waits for an fsync (only checkpoints
+        # do); the database stays consistent, and an OS crash (not a process
+        # crash) may lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(conn.get_execution_options().get(READ_ONLY))
+        info = conn.connection.info
+        if info.get(READ_ONLY, False) != read_only:
+            conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            info[READ_ONLY] = read_only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

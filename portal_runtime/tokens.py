@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from portal_runtime.errors import Unauthenticated
 
@@ -44,6 +46,10 @@ class Principal:
         return permission in self.permissions
 
 
+# Tokens whose signature was already checked, per verifier (gateway, service).
+VERIFIED_CACHE_SIZE = 4096
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -51,18 +57,41 @@ class TokenVerifier:
         *,
         leeway_seconds: int = 10,
         session_ended: Callable[[str], bool] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._key = public_key_pem
+        # Parsed once: PyJWT would parse the PEM again on every call.
+        self._key = load_pem_public_key(public_key_pem)
         self._leeway = leeway_seconds
         # Whether identity ended a session before its tokens expire
         # (portal_runtime.revocation); None: signature and expiry only.
         self.session_ended = session_ended
+        self._clock = clock
+        # A token is immutable and signed: once its signature and claims are
+        # checked, the same string needs only its expiry and session checked
+        # again (a client sends one token many times in its ~15 minutes).
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
 
     @classmethod
     def from_file(cls, path: str | Path) -> TokenVerifier:
         return cls(Path(path).read_bytes())
 
     def verify(self, token: str) -> Principal:
+        principal = self._verified.get(token)
+        if principal is None:
+            principal = self._decode(token)
+            self._verified[token] = principal
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        elif principal.expires_at <= self._clock() - self._leeway:
+            # PyJWT's own rule: expired once exp <= now - leeway.
+            del self._verified[token]
+            raise Unauthenticated("TOKEN_EXPIRED", "the access token has expired")
+        session_id = principal.session_id
+        if session_id and self.session_ended is not None and self.session_ended(session_id):
+            raise Unauthenticated("SESSION_ENDED", "this session has ended; log in again")
+        return principal
+
+    def _decode(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
                 token,
@@ -77,15 +106,12 @@ class TokenVerifier:
             raise Unauthenticated("TOKEN_EXPIRED", "the access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("TOKEN_INVALID", "the access token is not valid") from exc
-        session_id = str(claims.get("sid", ""))
-        if session_id and self.session_ended is not None and self.session_ended(session_id):
-            raise Unauthenticated("SESSION_ENDED", "this session has ended; log in again")
         return Principal(
             user_id=str(claims["sub"]),
             entity_id=str(claims.get("ent", "")),
             permissions=frozenset(claims.get("perms", [])),
             operator=bool(claims.get("op", False)),
-            session_id=session_id,
+            session_id=str(claims.get("sid", "")),
             kind=str(claims["typ"]),
             token_id=str(claims.get("jti", "")),
             issued_at=int(claims["iat"]),

@@ -117,7 +117,7 @@ async def list_equipment(
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
     criteria = _filters(q, brand, model, site_id, include_removed)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.equipment.list(s, entity_id, criteria, page)
     return found, page.next_token(more)
 

@@ -126,7 +126,7 @@ async def list_quotes(
     )
     page = parse_page(page_size, page_token)
     today = deps.clock().date()
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found = await deps.repo.quotes.list(
             s, entity_id, where, today=today, offset=page.offset, limit=page.limit + 1
         )

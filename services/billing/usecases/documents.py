@@ -153,7 +153,7 @@ async def list_documents(
     entity_id = customer_entity(principal)
     start, end = day_bounds(date_from, date_to)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         views = await deps.repo.documents.find(
             s,
             entity_id,
@@ -170,7 +170,7 @@ async def list_documents(
 
 async def get_document(deps: Deps, principal: Principal | None, document_id: str) -> DocumentView:
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         view = await deps.repo.documents.view(s, document_id, entity_id) if document_id else None
     if view is None or view.document.issue_date < kept_since(deps.today()):
         raise document_not_found()

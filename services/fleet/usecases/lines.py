@@ -37,7 +37,7 @@ async def list_lines(
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
     criteria = search_filter(q, status=status, plan=plan, customer_number=customer_number)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.lines.list(s, entity_id, criteria, page)
     return found, page.next_token(more)
 
@@ -45,7 +45,7 @@ async def list_lines(
 async def fleet_updated_at(deps: Deps, principal: Principal | None) -> datetime | None:
     """When the entity's fleet data last changed (None: no lines yet)."""
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await deps.repo.lines.last_updated(s, entity_id)
 
 

@@ -24,7 +24,11 @@ from services.identity.domain.emails import parse_email
 from services.identity.domain.profiles import ADMIN_PROFILE_ID
 from services.identity.domain.users import Membership, User, person_name
 from services.identity.usecases.account_events import publish_account_updated
-from services.identity.usecases.common import Deps, caller, permissions_in, profile_name
+from services.identity.usecases.common import (
+    Deps,
+    caller,
+    resolve_profile,
+)
 from services.identity.usecases.links import send_activation
 
 log = logging.getLogger(__name__)
@@ -114,7 +118,7 @@ async def _change_own_account(
 
 
 async def get_me(deps: Deps, principal: Principal | None) -> MeData:
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         user = await caller(deps, s, principal)
         assert principal is not None
         memberships = await deps.repo.memberships.active_of_user(s, user.id)
@@ -125,13 +129,16 @@ async def get_me(deps: Deps, principal: Principal | None) -> MeData:
         permissions: frozenset[str] = frozenset()
         membership = next((m for m in memberships if m.entity_id == principal.entity_id), None)
         if membership is not None:
+            # The active membership is already loaded: its profile gives both the
+            # name and the permissions (no second membership or profile read).
+            try:
+                profile = await resolve_profile(deps, s, principal.entity_id, membership.profile_id)
+            except NotFound:
+                profile = None
             current = MemberData(
-                user,
-                membership.profile_id,
-                await profile_name(deps, s, principal.entity_id, membership.profile_id),
-                user.status,
+                user, membership.profile_id, profile.name if profile else "", user.status
             )
-            permissions = await permissions_in(deps, s, principal.entity_id, user.id)
+            permissions = profile.permissions if profile else frozenset()
         return MeData(user, current, current_entity, permissions, entities)
 
 

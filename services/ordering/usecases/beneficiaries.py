@@ -96,7 +96,7 @@ async def list_beneficiaries(
 ) -> tuple[list[Beneficiary], str]:
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.beneficiaries.list(s, entity_id, q=q, page=page)
     return found, page.next_token(more)
 

@@ -206,7 +206,7 @@ async def list_orders(
     entity_id = customer_entity(principal)
     start, end = day_range(date_from, date_to)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.orders.list(
             s,
             entity_id,
