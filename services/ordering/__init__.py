@@ -7,7 +7,8 @@ larger files are imported in the background), then submit the order for
 payment by card or by transfer. Billing's `InvoiceSettled` (the order's invoice
 has nothing left to pay, whatever paid it) marks it paid; identity's
 `AccountUpdated` tells each account's language. Operators
-(`OrderingAdminService`) move orders through production, shipping and delivery
+(`OrderingAdminService`) list and read any entity's orders (by status, oldest
+first, entity and number), move them through production, shipping and delivery
 and record each line's load, and import what the cards spent per beneficiary
 and month (`card-usage:import`, a month imported again replaces its figures);
 `StatisticsService` sums the loads per month and per beneficiary next to that

@@ -159,6 +159,24 @@ class OrderingAdminApi(ordering_pb2_grpc.OrderingAdminServiceServicer):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
+    async def ListOrders(self, request: pb.AdminListOrdersRequest, context):
+        found, token = await production.list_any_orders(
+            self.deps,
+            current_principal(),
+            status=convert.STATUS_NAME.get(request.status, ""),
+            entity_id=request.entity_id,
+            q=request.q,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListOrdersResponse(
+            orders=[convert.order(o) for o in found], next_page_token=token
+        )
+
+    async def GetOrder(self, request: pb.AdminGetOrderRequest, context):
+        order = await production.get_any_order(self.deps, current_principal(), request.id)
+        return convert.order(order)
+
     async def StartProduction(self, request: pb.StartProductionRequest, context):
         order = await production.start_production(self.deps, current_principal(), request.id)
         return convert.order(order)

@@ -139,6 +139,7 @@ def order(order: Order) -> pb.Order:
         payment_method=order.payment_method or "",
         payment_id=order.payment_id,
         invoice_id=order.invoice_id,
+        entity_id=order.entity_id,
         history=[
             pb.StatusChange(status=STATUS[change.status], at=to_timestamp(change.at))
             for change in order.history

@@ -377,7 +377,7 @@ def test_an_operator_answers_a_change_request(api: Api, portal: Portal) -> None:
 def test_a_recorded_transfer_pays_an_order_then_moved_to_delivery(api: Api, portal: Portal) -> None:
     customer = _customer(api)
     token = customer["token"]
-    order = submitted_order(api, token, "TRANSFER")
+    order = submitted_order(api, token, "TRANSFER", loads=(10_000, 2_500))
     reference = order["transfer"]["reference"]
     cents = int(order["transfer"]["amount"]["amountCents"])
 
@@ -407,6 +407,25 @@ def test_a_recorded_transfer_pays_an_order_then_moved_to_delivery(api: Api, port
     wait_for(
         lambda: order_status(api, token, order["id"]) == "ORDER_STATUS_PAID", what="order paid"
     )
+
+    # The paid order is in the production queue (the list's first filter),
+    # linked to its page, which shows its lines with their ids.
+    queue = portal.get("/admin/orders", params={"entityId": customer["id"]})
+    assert queue.status_code == 200
+    assert f'<a href="/admin/orders/{order["id"]}">{order["number"]}</a>' in queue.text
+    assert 'value="ORDER_STATUS_PAID" selected' in queue.text
+    by_number = portal.get("/admin/orders", params={"status": "", "q": order["number"][-6:]})
+    assert f"/admin/orders/{order['id']}" in by_number.text
+    elsewhere = portal.get(
+        "/admin/orders", params={"status": "ORDER_STATUS_DELIVERED", "entityId": customer["id"]}
+    )
+    assert f"/admin/orders/{order['id']}" not in elsewhere.text
+    assert "Aucune commande ne correspond à ces filtres." in _text(elsewhere)
+    opened = portal.get(f"/admin/orders/{order['id']}")
+    assert opened.status_code == 200 and f"Commande {order['number']}" in _text(opened)
+    for line in order["lines"]:
+        assert f'<td class="code">{line["id"]}</td>' in opened.text
+        assert f'name="load-{line["id"]}"' in opened.text
 
     # The order opened from its link, then moved step by step.
     desk = portal.get(f"/admin/orders?id=http://portal.example/orders/{order['id']}")
@@ -447,12 +466,48 @@ def test_a_recorded_transfer_pays_an_order_then_moved_to_delivery(api: Api, port
     assert 'id="f-outcomes-error" role="alert"' in stranger.text
     assert "is not a line of this order" in stranger.text
 
+    # Loads recorded by choosing lines: one loaded, one failed with its reason.
+    first_line, second_line = (line["id"] for line in order["lines"])
+    chosen = portal.post(
+        f"/admin/orders/{order['id']}/loads",
+        {
+            f"load-{first_line}": "loaded",
+            f"load-{second_line}": "failed",
+            f"reason-{second_line}": "Carte bloquée",
+        },
+    )
+    assert chosen.status_code == 200 and "Commande" in _text(chosen)
+    loads = {
+        line["id"]: (line["loadStatus"], line.get("loadError", ""))
+        for line in api.get(f"/v1/orders/{order['id']}", token).json()["lines"]
+    }
+    assert loads == {
+        first_line: ("LOAD_STATUS_LOADED", ""),
+        second_line: ("LOAD_STATUS_FAILED", "Carte bloquée"),
+    }
+    nothing = portal.post(f"/admin/orders/{order['id']}/loads", {f"load-{second_line}": ""})
+    assert nothing.status_code == 400 and 'id="f-outcomes-error" role="alert"' in nothing.text
+
     # Delivered twice: the API's refusal at the top of the desk.
     twice = portal.post(f"/admin/orders/{order['id']}/deliver")
     assert twice.status_code == 400 and 'class="flash error" role="alert"' in twice.text
     unknown = portal.post(f"/admin/orders/{uuid.uuid4().hex}/start-production")
     assert unknown.status_code == 404
     assert "Aucune commande n'a cet identifiant." in _text(unknown)
+
+
+def test_the_order_list_in_english_a_bad_search_and_an_unknown_order(
+    api: Api, portal: Portal
+) -> None:
+    _operator(portal)
+    portal.post("/language", {"language": "en", "next": "/admin/orders"})
+    listed = portal.get("/admin/orders", params={"status": ""})
+    assert listed.status_code == 200 and "Orders" in listed.text
+    assert 'lang="en"' in listed.text
+    too_long = portal.get("/admin/orders", params={"q": "X" * 40})
+    assert too_long.status_code == 400 and 'id="f-q-error" role="alert"' in too_long.text
+    assert 'value="' + "X" * 40 + '"' in too_long.text
+    assert portal.get(f"/admin/orders/{uuid.uuid4().hex}").status_code == 404
 
 
 def test_a_bank_statement_with_bad_lines_is_shown_line_by_line(portal: Portal) -> None:

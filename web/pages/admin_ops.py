@@ -6,6 +6,7 @@ a statement)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from urllib.parse import quote
 
@@ -121,27 +122,63 @@ async def retry_dead_letter(ctx: Ctx) -> Response:
 # ---- the order production desk -------------------------------------------------------------
 
 
+# The statuses an operator filters the list by; PAID first: the production queue.
+ORDER_STATUSES = (
+    "ORDER_STATUS_PAID",
+    "ORDER_STATUS_IN_PRODUCTION",
+    "ORDER_STATUS_SHIPPED",
+    "ORDER_STATUS_DELIVERED",
+    "ORDER_STATUS_AWAITING_PAYMENT",
+    "ORDER_STATUS_DRAFT",
+    "ORDER_STATUS_CANCELLED",
+)
+# The per-line load choice of the order page: `load-<line id>` and `reason-<line id>`.
+LOAD_PREFIX = "load-"
+REASON_PREFIX = "reason-"
+
+
 def _order_id(raw: str) -> str:
     """An order id, typed or pasted with its link (`.../orders/<id>`)."""
     text = raw.strip().rstrip("/")
     return text.rsplit("/", 1)[-1].split("?", 1)[0] if text else ""
 
 
-def _desk(
+def _order_path(order_id: str) -> str:
+    return f"/v1/admin/orders/{quote(order_id, safe='')}"
+
+
+async def _desk(
     ctx: Ctx,
-    order_id: str = "",
+    order_id: str,
     *,
+    order: dict | None = None,
     status: int = 200,
     form: str = "",
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str = "",
 ) -> Response:
+    """The order page: the order, its lines and the step forms. After a
+    refused step the order is read again; an order that cannot be read (an
+    unknown id) leaves the error alone on the page."""
+    if order is None:
+        try:
+            order = await ctx.api("GET", _order_path(order_id))
+        except ApiError as failure:
+            if failure.status != 404 or not error:
+                raise
     return render(
         ctx,
-        "admin/orders.html",
+        "admin/order.html",
         status=status,
         order_id=order_id,
+        order=order,
+        accounts=await account_names(ctx, [order.get("entityId", "")] if order else []),
+        load_labels={
+            "LOAD_STATUS_PENDING": _("Pending"),
+            "LOAD_STATUS_LOADED": _("Loaded"),
+            "LOAD_STATUS_FAILED": _("Failed"),
+        },
         form=form,
         values=values or {},
         errors=errors or {},
@@ -152,25 +189,52 @@ def _desk(
 @page()
 async def orders(ctx: Ctx) -> Response:
     require_operator(ctx)
-    raw = ctx.request.query_params.get("id", "")
-    if not raw:
-        return _desk(ctx)
-    order_id = _order_id(raw)
-    if not _ORDER_ID.match(order_id):
-        return _desk(
-            ctx,
-            status=400,
-            form="find",
-            values={"id": raw},
-            errors={"id": _("Paste an order id, or the link to the order.")},
-        )
-    return ctx.redirect(f"/admin/orders/{order_id}")
+    query = ctx.request.query_params
+    raw = query.get("id", "")
+    if raw:
+        # A pasted id or link opens its order (the links orders e-mails carry).
+        order_id = _order_id(raw)
+        if _ORDER_ID.match(order_id):
+            return ctx.redirect(f"/admin/orders/{order_id}")
+    status = query.get("status", "ORDER_STATUS_PAID")
+    status = status if status in ORDER_STATUSES else ""
+    filters = {
+        "status": status,
+        "entityId": query.get("entityId", "").strip(),
+        "q": query.get("q", "").strip(),
+    }
+    errors: dict[str, str] = {}
+    found: list[dict] = []
+    next_token = ""
+    if raw:
+        errors["id"] = _("Paste an order id, or the link to the order.")
+    else:
+        try:
+            answer = await ctx.api("GET", "/v1/admin/orders", params=page_params(ctx, **filters))
+            found = answer.get("orders") or []
+            next_token = answer.get("nextPageToken", "")
+        except ApiError as error:
+            if error.status != 400:
+                raise
+            errors = field_errors(error) or {"q": form_error(error, {})}
+    return render(
+        ctx,
+        "admin/orders.html",
+        status=400 if errors else 200,
+        orders=found,
+        statuses=[("", _("All orders")), *((v, label(v)) for v in ORDER_STATUSES)],
+        filters=filters,
+        raw_id=raw,
+        errors=errors,
+        accounts=await account_names(ctx, [o.get("entityId", "") for o in found]),
+        next_token=next_token,
+    )
 
 
 @page()
 async def order_desk(ctx: Ctx) -> Response:
     require_operator(ctx)
-    return _desk(ctx, ctx.request.path_params["id"])
+    return await _desk(ctx, ctx.request.path_params["id"])
 
 
 async def _order_action(
@@ -186,15 +250,13 @@ async def _order_action(
     status; a refusal -> the desk with the error next to the form's field."""
     order_id = ctx.request.path_params["id"]
     try:
-        order = await ctx.api(
-            "POST", f"/v1/admin/orders/{quote(order_id, safe='')}:{verb}", json=body
-        )
+        order = await ctx.api("POST", f"{_order_path(order_id)}:{verb}", json=body)
     except ApiError as error:
         if error.status not in (400, 404, 409):
             raise
         errors = field_errors(error, field_names)
         message = _("No order has this id.") if error.status == 404 else form_error(error, errors)
-        return _desk(
+        return await _desk(
             ctx,
             order_id,
             status=400 if error.status != 404 else 404,
@@ -273,19 +335,40 @@ def _outcomes(text: str) -> tuple[list[dict], str]:
                 "error": "" if loaded else ";".join(cells[2:]),
             }
         )
-    if not outcomes:
-        return [], _("is required")
     return outcomes, ""
+
+
+def _chosen_outcomes(form: Mapping[str, object]) -> list[dict]:
+    """The outcomes chosen line by line on the order page (`load-<line id>`:
+    loaded or failed, `reason-<line id>`); lines left unchosen are skipped."""
+    outcomes = []
+    for name, value in form.items():
+        if not name.startswith(LOAD_PREFIX) or value not in ("loaded", "failed"):
+            continue
+        line_id = name.removeprefix(LOAD_PREFIX)
+        reason = str(form.get(REASON_PREFIX + line_id, "")).strip()
+        loaded = value == "loaded"
+        outcomes.append({"lineId": line_id, "loaded": loaded, "error": "" if loaded else reason})
+    return outcomes
 
 
 @page()
 async def record_loads(ctx: Ctx) -> Response:
     require_operator(ctx)
-    text = await ctx.field("outcomes")
-    values = {"outcomes": text}
-    outcomes, problem = _outcomes(text)
+    form = await ctx.form()
+    text = str(form.get("outcomes", ""))
+    # Everything typed or chosen, kept for the form shown again on an error.
+    values = {
+        name: str(value)
+        for name, value in form.items()
+        if name == "outcomes" or name.startswith((LOAD_PREFIX, REASON_PREFIX))
+    }
+    typed, problem = _outcomes(text)
+    outcomes = _chosen_outcomes(form) + typed
+    if not problem and not outcomes:
+        problem = _("Choose the outcome of at least one line, or write it here.")
     if problem:
-        return _desk(
+        return await _desk(
             ctx,
             ctx.request.path_params["id"],
             status=400,

@@ -179,22 +179,32 @@ class OrdersRepository:
     async def list(
         self,
         s: AsyncSession,
-        entity_id: str,
+        entity_id: str | None,
         *,
         status: OrderStatus | None,
-        created_from: datetime | None,
-        created_before: datetime | None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        number: str = "",
+        oldest_first: bool = False,
         page: Page,
     ) -> tuple[list[Order], bool]:
-        """A page, newest first; whether more follow."""
-        query = select(orders).where(o.entity_id == entity_id)
+        """A page, newest first (or oldest first); whether more follow. `number`:
+        part of the order number."""
+        query = select(orders)
+        if entity_id is not None:
+            query = query.where(o.entity_id == entity_id)
+        if number:
+            query = query.where(o.number.contains(number, autoescape=True))
         if status is not None:
             query = query.where(o.status == status.value)
         if created_from is not None:
             query = query.where(o.created_at >= created_from)
         if created_before is not None:
             query = query.where(o.created_at < created_before)
-        query = query.order_by(o.created_at.desc(), o.number.desc())
+        if oldest_first:
+            query = query.order_by(o.created_at.asc(), o.number.asc())
+        else:
+            query = query.order_by(o.created_at.desc(), o.number.desc())
         rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
         return await self._whole(s, rows[: page.limit]), len(rows) > page.limit
 

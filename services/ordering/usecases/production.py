@@ -1,5 +1,5 @@
-"""Back-office: operators move any entity's order through production, shipping
-and delivery, and record the card loads."""
+"""Back-office: operators find and read any entity's orders, move them through
+production, shipping and delivery, and record the card loads."""
 
 from __future__ import annotations
 
@@ -7,12 +7,54 @@ from collections.abc import Sequence
 
 from portal_runtime.errors import InvalidArgument
 from portal_runtime.outbox import add_event
+from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.ordering import events
-from services.ordering.domain.orders import LoadOutcome, Order
+from services.ordering.domain.orders import LoadOutcome, Order, OrderStatus
 from services.ordering.domain.shipping import check_shipping, check_stage
 from services.ordering.usecases.common import Deps, require_operator
 from services.ordering.usecases.orders import load_order
+
+# The longest order number the store keeps: a longer query cannot match.
+MAX_NUMBER_QUERY = 32
+
+
+async def list_any_orders(
+    deps: Deps,
+    principal: Principal | None,
+    *,
+    status: str,
+    entity_id: str,
+    q: str,
+    page_size: int,
+    page_token: str,
+) -> tuple[list[Order], str]:
+    """Any entity's orders; `status` an OrderStatus value or "", `entity_id`
+    "" for every entity, `q` part of the number. Filtered by status, the oldest
+    come first: the order waiting longest is the next to produce or ship."""
+    require_operator(principal)
+    number = q.strip().upper()
+    if len(number) > MAX_NUMBER_QUERY:
+        raise InvalidArgument.for_field(
+            "q", f"is at most {MAX_NUMBER_QUERY} characters (part of an order number)"
+        )
+    page = parse_page(page_size, page_token)
+    async with deps.db.read() as s:
+        found, more = await deps.repo.orders.list(
+            s,
+            entity_id.strip() or None,
+            status=OrderStatus(status) if status else None,
+            number=number,
+            oldest_first=bool(status),
+            page=page,
+        )
+    return found, page.next_token(more)
+
+
+async def get_any_order(deps: Deps, principal: Principal | None, order_id: str) -> Order:
+    require_operator(principal)
+    async with deps.db.read() as s:
+        return await load_order(deps, s, order_id, None)
 
 
 async def start_production(deps: Deps, principal: Principal | None, order_id: str) -> Order:
