@@ -24,6 +24,7 @@ from web.settings import WebSettings
 
 HERE = Path(__file__).parent
 
+
 def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
     """No inline script or style: every script and stylesheet is a file of ours.
     Forms post here only, and (through the 303 that follows) to the payment
