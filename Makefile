@@ -25,9 +25,12 @@ protos: $(STAMP)
 run: protos
 	$(PY) -m deploy.local.run
 
-# The browser tests (a real headless Chromium on the web portal) run with the rest.
+# The browser tests (a real headless Chromium on the web portal) run in a process
+# of their own: Playwright's sync API keeps an event loop that asyncio tests
+# sharing its process could not start theirs beside.
 test: protos lint
 	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -p no:randomly tests/browser
 
 test-unit: protos
 	$(PY) -m pytest tests/unit
