@@ -20,7 +20,12 @@ class Mailbox:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for eml in sorted(self.folder.glob("*.eml")):
-                message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+                if eml.name.startswith("."):
+                    continue  # being written: renamed into place once complete
+                try:
+                    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+                except FileNotFoundError:
+                    continue
                 if recipient.lower() not in str(message["To"]).lower():
                     continue
                 body = message.get_body(preferencelist=("plain",))

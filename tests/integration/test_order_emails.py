@@ -33,7 +33,12 @@ def _mailbox_text(suite: Suite, message: dict, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for path in sorted(folder.glob("*.eml")):
-            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if path.name.startswith("."):
+                continue  # being written: renamed into place once complete
+            try:
+                mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            except FileNotFoundError:
+                continue  # rewritten (the same message sent again) meanwhile
             # (compared without whitespace: RFC 2047 encoded words may add a space)
             subject = "".join(str(mail["Subject"]).split())
             wanted = "".join(message["subject"].split())
