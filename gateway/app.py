@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
 from starlette.routing import Route as StarletteRoute
+from starlette.types import Receive, Scope, Send
 
 from gateway import docs
 from gateway.auth import EdgeAuth
@@ -48,6 +50,11 @@ class Transcoder:
         # The gateway's own paths (/healthz...), so a wrong method on them is a
         # 405 like on any API route; the catch-all sees those requests.
         self.own_paths: dict[str, list[str]] = {}
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The transcoder as a bare ASGI app (GatewayMiddleware's fast path)."""
+        response = await self(Request(scope, receive))
+        await response(scope, receive, send)
 
     async def __call__(self, request: Request) -> Response:
         try:
@@ -194,7 +201,19 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         for route in app.routes
         if isinstance(route, StarletteRoute) and "{" not in route.path
     }
-    app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
+    own_prefixes = tuple(
+        route.path.rstrip("/") + "/" for route in app.routes if isinstance(route, Mount)
+    )
+
+    def own_path(path: str) -> bool:
+        return path in transcoder.own_paths or path.startswith(own_prefixes)
+
+    app.add_middleware(
+        GatewayMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        api=transcoder.asgi,
+        own_path=own_path,
+    )
     app.state.transcoder = transcoder
     app.state.settings = settings
     return app

@@ -68,10 +68,16 @@ CHANNEL_OPTIONS = (
 )
 
 
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
+
+
 class Backends:
     def __init__(self, settings: GatewaySettings, routes: Sequence[Route]) -> None:
         self._settings = settings
         self._channels: dict[str, grpc.aio.Channel] = {}
+        # One callable per RPC, made on first use (they live as long as the channel).
+        self._stubs: dict[str, grpc.aio.UnaryUnaryMultiCallable] = {}
         # Only domains with routed services are called, and checked by /readyz.
         self.domains = sorted({route.domain for route in routes})
 
@@ -86,12 +92,15 @@ class Backends:
     async def call(
         self, route: Route, request: Message, metadata: Sequence[tuple[str, str]]
     ) -> Message:
-        response_type = message_class(route.method.output_type)
-        stub = self.channel(route.domain).unary_unary(
-            route.grpc_path,
-            request_serializer=lambda message: message.SerializeToString(),
-            response_deserializer=response_type.FromString,
-        )
+        stub = self._stubs.get(route.grpc_path)
+        if stub is None:
+            response_type = message_class(route.method.output_type)
+            stub = self.channel(route.domain).unary_unary(
+                route.grpc_path,
+                request_serializer=_serialize,
+                response_deserializer=response_type.FromString,
+            )
+            self._stubs[route.grpc_path] = stub
         return await stub(request, metadata=tuple(metadata), timeout=self._settings.timeout_seconds)
 
     async def not_ready(self) -> list[str]:
@@ -116,5 +125,6 @@ class Backends:
 
     async def close(self) -> None:
         channels, self._channels = list(self._channels.values()), {}
+        self._stubs = {}
         for channel in channels:
             await channel.close(grace=1.0)

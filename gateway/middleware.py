@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -36,9 +37,21 @@ def request_id_of(headers: Headers) -> str:
 
 
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        api: ASGIApp | None = None,
+        own_path: Callable[[str], bool] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # API calls (every path but the gateway's own) go straight to the
+        # transcoder, which answers every error itself: Starlette's router and
+        # exception layers would only add their cost to each call.
+        self.api = api
+        self.own_path = own_path or (lambda path: True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +75,8 @@ class GatewayMiddleware:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await BodyTooLarge(self.max_body_bytes).response()(scope, receive, send_with_id)
         else:
-            await self.app(scope, self._limited(receive), send_with_id)
+            target = self.app if self.api is None or self.own_path(scope["path"]) else self.api
+            await target(scope, self._limited(receive), send_with_id)
         self._log(scope, status, request_id, started)
 
     def _limited(self, receive: Receive) -> Receive:

@@ -213,6 +213,22 @@ class Router:
     def __init__(self, routes: list[Route]) -> None:
         self.routes = sorted(routes, key=lambda r: r.specificity, reverse=True)
         self._check_conflicts()
+        # Routes by their first two path segments (`/v1/orders`), each list in
+        # specificity order with the routes whose prefix has a variable merged
+        # in: a request tries a handful of patterns, not all of them.
+        keyed: dict[str, list[Route]] = {}
+        self._open: list[Route] = []
+        for route in self.routes:
+            key = _prefix_key(route.template)
+            if key is None or "{" in key:
+                self._open.append(route)
+            else:
+                keyed.setdefault(key, []).append(route)
+        rank = {id(route): i for i, route in enumerate(self.routes)}
+        self._by_prefix = {
+            key: sorted([*found, *self._open], key=lambda r: rank[id(r)])
+            for key, found in keyed.items()
+        }
 
     def _check_conflicts(self) -> None:
         seen: dict[tuple[str, str], str] = {}
@@ -228,7 +244,7 @@ class Router:
     def resolve(self, http_method: str, raw_path: str) -> Match | list[str]:
         """The matching route, or the methods allowed on that path (empty: 404)."""
         allowed: list[str] = []
-        for route in self.routes:
+        for route in self._by_prefix.get(_prefix_key(raw_path) or "", self._open):
             variables = route.match(raw_path)
             if variables is None:
                 continue
@@ -237,3 +253,12 @@ class Router:
             if route.http_method not in allowed:
                 allowed.append(route.http_method)
         return allowed
+
+
+def _prefix_key(path: str) -> str | None:
+    """`/v1/orders/{id}:submit` -> `/v1/orders`; the same for a request's path.
+    None when the path has fewer than two segments."""
+    parts = path.split("/", 3)
+    if len(parts) < 3:
+        return None
+    return f"/{parts[1]}/{parts[2].split(':', 1)[0]}"

@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from portal_runtime.read_session import read_transaction, sqlite_read_engine
+
 log = logging.getLogger(__name__)
 
 # Every service's tables: the same constraint and index names.
@@ -154,6 +156,12 @@ class Database:
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        # SQLite reads run on the loop's thread (portal_runtime.read_session).
+        self._sqlite_reads = (
+            sqlite_read_engine(url)
+            if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:")
+            else None
+        )
         self._after_commit: list[Callable[[AsyncSession], None]] = []
 
     def on_commit(self, callback: Callable[[AsyncSession], None]) -> None:
@@ -174,7 +182,16 @@ class Database:
         with a deferred BEGIN: in WAL mode readers neither wait for the one
         writer nor for each other, where `transaction()`'s BEGIN IMMEDIATE
         queues every call behind the write lock. A write attempted inside fails
-        at once (query_only) instead of silently taking the lock late."""
+        at once (query_only) instead of silently taking the lock late.
+
+        On SQLite the statements run synchronously on the calling thread (see
+        portal_runtime.read_session): keep such reads bounded (a page, a
+        record); a long export streams through `transaction()` or its own
+        chunks."""
+        if self._sqlite_reads is not None:
+            with read_transaction(self._sqlite_reads) as sync_session:
+                yield sync_session  # type: ignore[misc]
+            return
         async with self._read_sessions() as session, session.begin():
             yield session
 
@@ -197,6 +214,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sqlite_reads is not None:
+            self._sqlite_reads.dispose()
 
 
 READ_ONLY = "portal_read_only"

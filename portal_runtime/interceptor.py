@@ -31,19 +31,31 @@ class PortalInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, verifier: TokenVerifier, db: Database) -> None:
         self.verifier = verifier
         self.db = db
+        # grpc.aio asks for the handler on every call: the wrapped one is built
+        # once per method (a servicer's handlers never change once serving).
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        wrapped = self._wrapped.get(details.method)
+        if wrapped is not None:
+            return wrapped
         handler = await continuation(details)
         policy = policy_for_path(details.method)
         if handler is None or policy is None or handler.unary_unary is None:
             return handler  # health, reflection: not ours
-        response_type = _response_type(details.method)
+        wrapped = self._wrap(details.method, handler, policy)
+        self._wrapped[details.method] = wrapped
+        return wrapped
+
+    def _wrap(
+        self, method: str, handler: grpc.RpcMethodHandler, policy: Any
+    ) -> grpc.RpcMethodHandler:
+        response_type = _response_type(method)
         inner = handler.unary_unary
-        method = details.method
 
         async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
             metadata = {

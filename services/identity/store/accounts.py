@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.db import new_id
 from services.identity.domain.accounts import Account, Contract, Entity, UnlockRule
 from services.identity.store.tables import contracts, entities
+
+# Built once (read on every GetMe).
+_ENTITIES_BY_IDS = select(entities).where(entities.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _entity(row: Row) -> Entity:
@@ -126,7 +129,7 @@ class AccountsRepository:
     async def entities_by_ids(self, s: AsyncSession, ids: Sequence[str]) -> dict[str, Entity]:
         if not ids:
             return {}
-        rows = (await s.execute(select(entities).where(entities.c.id.in_(ids)))).all()
+        rows = (await s.execute(_ENTITIES_BY_IDS, {"ids": list(ids)})).all()
         return {row.id: _entity(row) for row in rows}
 
     # Narrow saves: the manager, the first login, the operator and the order consumers

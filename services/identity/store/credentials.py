@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy import Row, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -17,6 +17,9 @@ from services.identity.domain.refresh import (
     StoredRefreshToken,
 )
 from services.identity.store.tables import link_tokens, refresh_tokens, session_families
+
+# Built once (read on every call identity checks a session for).
+_FAMILY = select(session_families).where(session_families.c.id == bindparam("family_id"))
 
 
 def _family(row: Row) -> SessionFamily:
@@ -108,8 +111,7 @@ class SessionsRepository:
         )
 
     async def family(self, s: AsyncSession, family_id: str) -> SessionFamily | None:
-        query = select(session_families).where(session_families.c.id == family_id)
-        row = (await s.execute(query)).first()
+        row = (await s.execute(_FAMILY, {"family_id": family_id})).first()
         return _family(row) if row is not None else None
 
     async def add_refresh_token(self, s: AsyncSession, token: IssuedRefreshToken) -> None:

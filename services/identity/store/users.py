@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -12,6 +12,19 @@ from portal_runtime.db import new_id
 from services.identity.domain.lockout import LoginThrottle
 from services.identity.domain.users import Member, Membership, MembershipStatus, User, UserStatus
 from services.identity.store.tables import memberships, users
+
+# Built once: the calls every request makes (GetMe) skip building and keying the
+# statement again (most of their cost in SQLAlchemy).
+_USER = select(users).where(users.c.id == bindparam("user_id"))
+_USER_FOR_UPDATE = _USER.with_for_update()
+_ACTIVE_OF_USER = (
+    select(memberships)
+    .where(
+        memberships.c.user_id == bindparam("user_id"),
+        memberships.c.status == MembershipStatus.ACTIVE,
+    )
+    .order_by(memberships.c.created_at, memberships.c.id)
+)
 
 
 def _user(row: Row) -> User:
@@ -90,10 +103,8 @@ class UsersRepository:
         """The user; `for_update` when this transaction will `save` it: the row is
         locked until commit (PostgreSQL; SQLite's transactions already hold the
         write lock), so a concurrent change is not written over."""
-        query = select(users).where(users.c.id == user_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await s.execute(query)).first()
+        query = _USER_FOR_UPDATE if for_update else _USER
+        row = (await s.execute(query, {"user_id": user_id})).first()
         return _user(row) if row is not None else None
 
     async def by_email(self, s: AsyncSession, email: str) -> User | None:
@@ -163,15 +174,7 @@ class MembershipsRepository:
 
     async def active_of_user(self, s: AsyncSession, user_id: str) -> list[Membership]:
         """Oldest first."""
-        query = (
-            select(memberships)
-            .where(
-                memberships.c.user_id == user_id,
-                memberships.c.status == MembershipStatus.ACTIVE,
-            )
-            .order_by(memberships.c.created_at, memberships.c.id)
-        )
-        rows = (await s.execute(query)).all()
+        rows = (await s.execute(_ACTIVE_OF_USER, {"user_id": user_id})).all()
         return [_membership(r, status=r.status, created_at=r.created_at) for r in rows]
 
     # Two managers may change one membership at once (one its profile, the
