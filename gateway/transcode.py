@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from google.api import httpbody_pb2
 from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -16,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.errors import HttpError, bad_request
 from gateway.json_body import decode_json
+from gateway.json_out import message_to_dict
 from gateway.routes import Route
 
 HTTP_BODY = httpbody_pb2.HttpBody.DESCRIPTOR.full_name
@@ -203,8 +205,8 @@ def render_response(route: Route, message: Message, status_code: int) -> Respons
     if route.response_body:
         field = message.DESCRIPTOR.fields_by_name[route.response_body]
         if field.message_type is None or _is_repeated(field):
-            whole = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
-            return JSONResponse(whole.get(field.json_name), status_code=status_code)
+            whole = message_to_dict(message)
+            return FastJSONResponse(whole.get(field.json_name), status_code=status_code)
         message = getattr(message, route.response_body)
     full_name = message.DESCRIPTOR.full_name
     if full_name == HTTP_BODY:
@@ -215,9 +217,11 @@ def render_response(route: Route, message: Message, status_code: int) -> Respons
         )
     if full_name == EMPTY:
         return Response(status_code=status_code)
-    document = json_format.MessageToDict(
-        message,
-        preserving_proto_field_name=False,
-        always_print_fields_with_no_presence=True,
-    )
-    return JSONResponse(document, status_code=status_code)
+    return FastJSONResponse(message_to_dict(message), status_code=status_code)
+
+
+class FastJSONResponse(JSONResponse):
+    """The same compact UTF-8 JSON as Starlette's, encoded by orjson."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)

@@ -31,6 +31,9 @@ class SyncReadSession:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # As on AsyncSession: the engine (its dialect) and a per-transaction dict.
+        self.bind = conn.engine
+        self.info: dict[Any, Any] = {}
 
     async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result[Any]:
         return self._conn.execute(statement, params, **kw)
