@@ -10,15 +10,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from portal.common.v1 import types_pb2
 
 DEFAULT_CURRENCY = "EUR"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_timestamp(value: datetime | None) -> Timestamp | None:
     """A Timestamp, or None for None; a naive datetime is taken as UTC."""
     if value is None:
         return None
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
+    # Timestamp.FromDatetime goes through a time tuple and calendar.timegm: the
+    # difference to the epoch is the same number at a fraction of the cost
+    # (every record of every list page has a few of these).
+    delta = (value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH
+    return Timestamp(seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 def money(cents: int, currency: str = DEFAULT_CURRENCY) -> types_pb2.Money:

@@ -27,7 +27,7 @@ class FleetApi(fleet_pb2_grpc.FleetServiceServicer):
         self.deps = deps
 
     async def ListLines(self, request: pb.ListLinesRequest, context):
-        found, token = await lines.list_lines(
+        page = await lines.line_page(
             self.deps,
             current_principal(),
             q=request.q,
@@ -37,12 +37,11 @@ class FleetApi(fleet_pb2_grpc.FleetServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        answer = pb.ListLinesResponse(
-            lines=[convert.line(line) for line in found], next_page_token=token
-        )
-        updated = await lines.fleet_updated_at(self.deps, current_principal())
-        if updated is not None:
-            answer.data_updated_at.CopyFrom(to_timestamp(updated))
+        answer = pb.ListLinesResponse(next_page_token=page.next_page_token)
+        for line in page.lines:
+            convert.fill_line(answer.lines.add(), line)
+        if page.data_updated_at is not None:
+            answer.data_updated_at.CopyFrom(to_timestamp(page.data_updated_at))
         return answer
 
     async def GetLine(self, request: pb.GetLineRequest, context):

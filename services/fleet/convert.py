@@ -25,24 +25,31 @@ def status_from_proto(value: int) -> LineStatus | None:
 
 
 def line(found: Line) -> pb.Line:
-    return pb.Line(
-        id=found.id,
-        number=found.number.e164,
-        national_number=found.number.national,
-        iccid=found.iccid,
-        user_name=found.user_name,
-        customer_number=found.customer_number,
-        product=found.product,
-        plan=found.plan,
-        status=pb.LineStatus.Value(_PREFIX + found.status.value),
-        options=list(found.options),
-        created_at=to_timestamp(found.created_at),
-        updated_at=to_timestamp(found.updated_at),
-        suspension_reason=pb.SuspensionReason.Value(
-            "SUSPENSION_REASON_" + (found.suspension_reason or "UNSPECIFIED")
-        ),
-        pending_request_id=found.pending_request_id,
+    message = pb.Line()
+    fill_line(message, found)
+    return message
+
+
+def fill_line(message: pb.Line, found: Line) -> None:
+    """Writes the line into `message` (e.g. a list's `lines.add()`: no copy)."""
+    message.id = found.id
+    message.number = found.number.e164
+    message.national_number = found.number.national
+    message.iccid = found.iccid
+    message.user_name = found.user_name
+    message.customer_number = found.customer_number
+    message.product = found.product
+    message.plan = found.plan
+    message.status = pb.LineStatus.Value(_PREFIX + found.status.value)
+    message.options.extend(found.options)
+    if found.created_at is not None:
+        message.created_at.CopyFrom(to_timestamp(found.created_at))
+    if found.updated_at is not None:
+        message.updated_at.CopyFrom(to_timestamp(found.updated_at))
+    message.suspension_reason = pb.SuspensionReason.Value(
+        "SUSPENSION_REASON_" + (found.suspension_reason or "UNSPECIFIED")
     )
+    message.pending_request_id = found.pending_request_id
 
 
 def _enum_name(value: int, enum, prefix: str) -> str | None:

@@ -23,6 +23,14 @@ class ImportResult:
     updated: int
 
 
+@dataclass(frozen=True)
+class LinePage:
+    lines: list[Line]
+    next_page_token: str
+    # When the entity's fleet data last changed (None: no lines yet).
+    data_updated_at: datetime | None
+
+
 async def list_lines(
     deps: Deps,
     principal: Principal | None,
@@ -34,12 +42,38 @@ async def list_lines(
     page_size: int = 0,
     page_token: str = "",
 ) -> tuple[list[Line], str]:
+    page = await line_page(
+        deps,
+        principal,
+        q=q,
+        status=status,
+        plan=plan,
+        customer_number=customer_number,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    return page.lines, page.next_page_token
+
+
+async def line_page(
+    deps: Deps,
+    principal: Principal | None,
+    *,
+    q: str = "",
+    status: LineStatus | None = None,
+    plan: str = "",
+    customer_number: str = "",
+    page_size: int = 0,
+    page_token: str = "",
+) -> LinePage:
+    """A page of lines and when the fleet data last changed, read together."""
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
     criteria = search_filter(q, status=status, plan=plan, customer_number=customer_number)
     async with deps.db.read() as s:
         found, more = await deps.repo.lines.list(s, entity_id, criteria, page)
-    return found, page.next_token(more)
+        updated = await deps.repo.lines.last_updated(s, entity_id)
+    return LinePage(found, page.next_token(more), updated)
 
 
 async def fleet_updated_at(deps: Deps, principal: Principal | None) -> datetime | None:

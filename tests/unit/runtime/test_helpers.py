@@ -1,8 +1,10 @@
 """The small helpers every service shares (clock, errors, auth, protos, filters, db)."""
 
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Column, Table
 
 from portal_runtime.auth import authenticated, customer_entity
@@ -111,3 +113,22 @@ def test_db_helpers():
     assert metadata.naming_convention["fk"] == (
         "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"
     )
+
+
+def test_to_timestamp_is_protobufs_conversion_for_any_instant():
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    rng = random.Random(13)
+    instants = [
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=2))),
+        *(
+            epoch + timedelta(microseconds=rng.randint(-(6 * 10**16), 6 * 10**16))
+            for _ in range(500)
+        ),
+    ]
+    for instant in instants:
+        expected = Timestamp()
+        expected.FromDatetime(instant)
+        assert to_timestamp(instant) == expected, instant
