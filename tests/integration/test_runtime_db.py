@@ -1,0 +1,102 @@
+"""The runtime's Database on real databases: reads that neither wait for nor
+take SQLite's write lock, and server connections cut while idle in the pool."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.exc import OperationalError
+
+from portal_runtime import db as db_module
+from portal_runtime.db import Database
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+)
+
+metadata = MetaData()
+things = Table(
+    "things",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+
+async def _database(url: str) -> Database:
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return database
+
+
+async def test_sqlite_reads_run_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    database = await _database(f"sqlite:///{tmp_path / 'reads.db'}")
+    try:
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="a", n=1))
+        writer_holds_lock = asyncio.Event()
+        release = asyncio.Event()
+
+        async def writer() -> None:
+            async with database.transaction() as s:  # BEGIN IMMEDIATE: the write lock
+                await s.execute(insert(things).values(id="b", n=2))
+                writer_holds_lock.set()
+                await release.wait()
+
+        task = asyncio.create_task(writer())
+        await writer_holds_lock.wait()
+        # The read answers at once, from the last committed state.
+        async with database.read() as s:
+            rows = (await s.execute(select(things.c.id).order_by(things.c.id))).all()
+        assert [r.id for r in rows] == ["a"]
+        release.set()
+        await task
+        async with database.read() as s:
+            assert (await s.scalar(select(things.c.n).where(things.c.id == "b"))) == 2
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_read_transaction_refuses_writes(tmp_path: Path) -> None:
+    database = await _database(f"sqlite:///{tmp_path / 'ro.db'}")
+    try:
+        with pytest.raises(OperationalError, match="attempt to write a readonly database"):
+            async with database.read() as s:
+                await s.execute(insert(things).values(id="x", n=1))
+        async with database.read() as s:
+            assert (await s.execute(select(things))).all() == []
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.skipif(postgres_admin_url() is None, reason="no PostgreSQL server to cut")
+async def test_postgres_connection_cut_while_idle_is_replaced(monkeypatch) -> None:
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.2)
+    url = create_postgres_database("portail_runtime_db")
+    database = await _database(url)
+    try:
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="a", n=1))
+        # The server ends every session of this database (a restart, a failover).
+        admin = postgres_admin_url()
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(admin.replace("+psycopg", ""), autocommit=True) as conn:
+            ended = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        await asyncio.sleep(0.3)  # idle longer than the ping threshold
+        async with database.read() as s:
+            assert (await s.scalar(select(things.c.n).where(things.c.id == "a"))) == 1
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="b", n=2))
+    finally:
+        await database.dispose()
+        drop_postgres_database(url)
