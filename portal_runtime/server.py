@@ -227,13 +227,8 @@ def main(bootstrap: Callable[[ServiceSettings], ServiceApp], service: str) -> No
         await bootstrap(settings).run()
 
     try:
-        # uvloop's loop (the gateway's too) when installed: grpc.aio runs on it,
-        # and its I/O and callback scheduling cost less per call.
-        try:
-            import uvloop
-        except ImportError:
-            asyncio.run(_run())
-        else:
-            uvloop.run(_run())
+        # Not uvloop (the gateway runs on it): under it, fleet's background
+        # line processing stalled in tests/integration/test_fleet_crash.py.
+        asyncio.run(_run())
     finally:
         shutdown_tracing()
