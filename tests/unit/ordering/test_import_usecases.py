@@ -4,7 +4,6 @@ on any bad line, background jobs for large files (progress, resumable)."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -56,15 +55,13 @@ async def test_import_with_bad_lines_creates_nothing(world: World) -> None:
         await imports.import_order(world.deps, world.globex, order_file([file_row("E-1")]))
 
 
-async def test_ten_thousand_lines_import_fast(world: World) -> None:
+async def test_ten_thousand_lines_import_at_once(world: World) -> None:
+    # Its speed is measured by tests/bench/test_import_rate.py, not timed here.
     await point(world)
     data = order_file([file_row(f"E-{i}", "25") for i in range(10_000)])
-    started = time.perf_counter()
     order, job = await imports.import_order(world.deps, world.acme, data)
-    elapsed = time.perf_counter() - started
     assert job is None and len(order.lines) == 10_000
     assert await count(world, beneficiaries) == 10_000
-    assert elapsed < 5, f"10,000 lines took {elapsed:.1f} s"
 
 
 async def test_large_file_is_a_background_job_that_resumes(world: World) -> None:
