@@ -154,6 +154,14 @@ class OrderingApi(ordering_pb2_grpc.OrderingServiceServicer):
     async def GetOrder(self, request: pb.GetOrderRequest, context):
         return convert.order(await orders.get_order(self.deps, current_principal(), request.id))
 
+    async def ListOrderLines(self, request: pb.ListOrderLinesRequest, context):
+        lines, token = await orders.list_order_lines(
+            self.deps, current_principal(), request.id, request.page_size, request.page_token
+        )
+        return pb.ListOrderLinesResponse(
+            lines=[convert.order_line(line) for line in lines], next_page_token=token
+        )
+
 
 class OrderingAdminApi(ordering_pb2_grpc.OrderingAdminServiceServicer):
     def __init__(self, deps: Deps) -> None:
@@ -176,6 +184,19 @@ class OrderingAdminApi(ordering_pb2_grpc.OrderingAdminServiceServicer):
     async def GetOrder(self, request: pb.AdminGetOrderRequest, context):
         order = await production.get_any_order(self.deps, current_principal(), request.id)
         return convert.order(order)
+
+    async def ListOrderLines(self, request: pb.ListOrderLinesRequest, context):
+        lines, token = await orders.list_order_lines(
+            self.deps,
+            current_principal(),
+            request.id,
+            request.page_size,
+            request.page_token,
+            any_entity=True,
+        )
+        return pb.ListOrderLinesResponse(
+            lines=[convert.order_line(line) for line in lines], next_page_token=token
+        )
 
     async def StartProduction(self, request: pb.StartProductionRequest, context):
         order = await production.start_production(self.deps, current_principal(), request.id)

@@ -13,13 +13,21 @@ from portal.ordering.v1 import ordering_pb2 as pb
 from portal_runtime.csv_export import to_csv
 from portal_runtime.errors import FieldViolation
 from portal_runtime.money import format_amount
+from portal_runtime.pagination import encode_token
 from portal_runtime.protos import money, to_timestamp
 from services.ordering.domain.beneficiaries import Beneficiary
 from services.ordering.domain.card_usage import ImportedMonth
 from services.ordering.domain.delivery_points import DeliveryPoint
 from services.ordering.domain.file_problems import PROBLEM_HEADER, problem_row
 from services.ordering.domain.imports import ImportState, OrderImport
-from services.ordering.domain.orders import LoadOutcome, LoadStatus, Order, OrderStatus
+from services.ordering.domain.order_views import OrderView, view_of
+from services.ordering.domain.orders import (
+    LoadOutcome,
+    LoadStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 from services.ordering.domain.statistics import LoadStatistics
 from services.ordering.usecases.beneficiaries import BeneficiaryInput
 from services.ordering.usecases.delivery_points import DeliveryPointInput
@@ -115,26 +123,36 @@ def load_outcomes(outcomes) -> list[LoadOutcome]:
     return [LoadOutcome(x.line_id, x.loaded, x.error) for x in outcomes]
 
 
-def order(order: Order) -> pb.Order:
-    total = order.total_cents
+def order_line(line: OrderLine) -> pb.OrderLine:
+    return pb.OrderLine(
+        id=line.id,
+        beneficiary_id=line.beneficiary_id,
+        employee_number=line.employee_number,
+        beneficiary_name=line.beneficiary_name,
+        new_card=line.new_card,
+        load_amount_cents=line.load_amount_cents,
+        load_status=LOAD_STATUS[line.load_status],
+        load_error=line.load_error,
+    )
+
+
+def order(found: Order | OrderView) -> pb.Order:
+    """The order with its first lines and its figures over all of them (a
+    whole order, as a use case changed it, is shown the same way)."""
+    view = found if isinstance(found, OrderView) else view_of(found)
+    order, totals = view.order, view.totals
+    total = view.total_cents
     message = pb.Order(
         id=order.id,
         number=order.number,
         status=STATUS[order.status],
         delivery_point_id=order.delivery_point_id,
-        lines=[
-            pb.OrderLine(
-                id=line.id,
-                beneficiary_id=line.beneficiary_id,
-                employee_number=line.employee_number,
-                beneficiary_name=line.beneficiary_name,
-                new_card=line.new_card,
-                load_amount_cents=line.load_amount_cents,
-                load_status=LOAD_STATUS[line.load_status],
-                load_error=line.load_error,
-            )
-            for line in order.lines
-        ],
+        lines=[order_line(line) for line in view.lines],
+        line_count=totals.count,
+        # The lines' positions run from 0: the next page starts after those shown.
+        next_lines_page_token=encode_token(len(view.lines)) if view.more_lines else "",
+        new_cards=totals.new_cards,
+        loads=money(totals.loads_cents),
         total=money(total),
         payment_method=order.payment_method or "",
         payment_id=order.payment_id,
@@ -152,8 +170,8 @@ def order(order: Order) -> pb.Order:
         tracking_url=order.tracking_url,
         created_at=to_timestamp(order.created_at),
         source=order.source,
-        lines_loaded=order.lines_loaded,
-        lines_failed=order.lines_failed,
+        lines_loaded=totals.loaded,
+        lines_failed=totals.failed,
     )
     if order.transfer_reference:
         message.transfer.CopyFrom(

@@ -18,6 +18,7 @@ from portal.billing.v1 import events_pb2 as billing_events
 from portal.common.v1 import types_pb2
 from portal_runtime.outbox import new_event
 from tests.support.api import Api, bearer, csv_file, error_reason, field_violations
+from tests.support.orders import order_lines
 
 
 @pytest.fixture()
@@ -412,7 +413,9 @@ def test_a_large_file_imports_in_the_background_with_progress(api: Api, customer
         job = api.get(f"/v1/order-imports/{job['id']}", token).json()
     assert job["state"] == "ORDER_IMPORT_STATE_SUCCEEDED", job
     order = api.get(f"/v1/orders/{job['orderId']}", token).json()
-    assert len(order["lines"]) == count
+    assert order["lineCount"] == count
+    lines = order_lines(api, token, job["orderId"])
+    assert [line["employeeNumber"] for line in lines] == [row[0] for row in rows]
     other = api.activate(api.new_account())["accessToken"]
     assert api.get(f"/v1/order-imports/{job['id']}", other).status_code == 404
 

@@ -7,6 +7,7 @@ order through production and delivery; customers get the forbidden page."""
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -15,8 +16,15 @@ import httpx
 import pytest
 
 from tests.integration.conftest import OPERATOR_EMAIL, OPERATOR_PASSWORD
-from tests.support.api import Api, bearer
-from tests.support.orders import invoice_of, order_status, submitted_order, wait_for
+from tests.support.api import Api, bearer, csv_file
+from tests.support.orders import (
+    delivery_point,
+    invoice_of,
+    order_lines,
+    order_status,
+    submitted_order,
+    wait_for,
+)
 from tests.support.web import Portal
 
 PASSWORD = "Correct-Horse-42!"
@@ -494,6 +502,39 @@ def test_a_recorded_transfer_pays_an_order_then_moved_to_delivery(api: Api, port
     unknown = portal.post(f"/admin/orders/{uuid.uuid4().hex}/start-production")
     assert unknown.status_code == 404
     assert "Aucune commande n'a cet identifiant." in _text(unknown)
+
+
+def test_the_desk_of_a_large_order_pages_its_lines(api: Api, portal: Portal) -> None:
+    customer = _customer(api)
+    token = customer["token"]
+    delivery_point(api, token, "HQ")
+    count = 205  # more than the desk's page of 200 lines
+    rows = [[f"D-{n:04d}", "Nom", "Prénom", "", "", "HQ", "non", "20"] for n in range(count)]
+    headers = {**bearer(token), "Content-Type": "text/csv"}
+    imported = api.http.post("/v1/orders:import", content=csv_file(rows), headers=headers)
+    assert imported.status_code == 201, imported.text[:300]
+    job_path = f"/v1/order-imports/{imported.json()['job']['id']}"
+
+    def done() -> dict:
+        job = api.get(job_path, token).json()
+        return job if job["state"] == "ORDER_IMPORT_STATE_SUCCEEDED" else {}
+
+    order_id = wait_for(done, timeout=60, what="the background import")["orderId"]
+    ids = [line["id"] for line in order_lines(api, token, order_id)]
+    _operator(portal)
+    first = portal.get(f"/admin/orders/{order_id}")
+    assert first.status_code == 200
+    assert "0 chargée(s), 0 en échec, sur 205 ligne(s)" in _text(first)
+    assert "Lignes 1 à 200 sur 205" in _text(first)
+    assert first.text.count('name="load-') == 200
+    assert all(f'name="load-{line_id}"' in first.text for line_id in ids[:200])
+    following = re.search(r'<a href="([^"]+)" rel="next">', first.text)
+    assert following
+    second = portal.get(html.unescape(following.group(1)))
+    assert second.status_code == 200 and "Lignes 201 à 205 sur 205" in _text(second)
+    shown = [f'name="load-{line_id}"' in second.text for line_id in ids]
+    assert shown == [False] * 200 + [True] * 5
+    assert 'rel="next"' not in second.text
 
 
 def test_the_order_list_in_english_a_bad_search_and_an_unknown_order(

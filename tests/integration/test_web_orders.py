@@ -313,7 +313,64 @@ def test_a_large_file_imports_in_the_background_with_its_progress_page(
     done = wait_for(finished, timeout=60, what="the background import")
     (order,) = _orders(api, token)
     assert f'href="/orders/{order["id"]}"' in done
-    assert len(order["lines"]) == TEST_SYNC_IMPORT_MAX_LINES + 5
+    assert order["lineCount"] == TEST_SYNC_IMPORT_MAX_LINES + 5
+
+
+def _line_rows(html: str) -> list[tuple[str, str]]:
+    """(number, employee number) of each row of an order page's lines table."""
+    table = html.split('aria-labelledby="lines-title"', 1)[1].split("</table>", 1)[0]
+    return re.findall(
+        r'<td class="num">(\d+)</td>\s*<th scope="row">[^<]*</th>\s*<td>([^<]*)</td>', table
+    )
+
+
+def _fact(html: str, term: str) -> str:
+    found = re.search(rf"<dt>{re.escape(term)}</dt><dd>([^<]*)</dd>", html)
+    assert found, f"no {term!r}"
+    return unescape(found.group(1)).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_a_large_orders_page_counts_every_line_and_pages_them(
+    api: Api, portal: Portal, customer: dict
+) -> None:
+    token = customer["token"]
+    delivery_point(api, token, "HQ")
+    count = TEST_SYNC_IMPORT_MAX_LINES + 5  # more than a page of 200 lines
+    imported = api.http.post(
+        "/v1/orders:import",
+        content=_big_file(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+    )
+    job_path = f"/v1/order-imports/{imported.json()['job']['id']}"
+
+    def done() -> dict:
+        job = api.get(job_path, token).json()
+        return job if job["state"] == "ORDER_IMPORT_STATE_SUCCEEDED" else {}
+
+    job = wait_for(done, timeout=60, what="the background import")
+    first = portal.get(f"/orders/{job['orderId']}")
+    assert first.status_code == 200
+    # The figures are over every line (20,00 EUR and a new card each).
+    assert _fact(first.text, "Lignes") == f"{count}"
+    assert _fact(first.text, "Montants à charger") == "4 100,00 €"
+    assert _fact(first.text, "Nouvelles cartes") == f"{count}"
+    assert "Lignes 1 à 200 sur 205" in first.text
+    numbers = [f"B-{n:05d}" for n in range(count)]
+    assert _line_rows(first.text) == [(str(n + 1), numbers[n]) for n in range(200)]
+    following = re.search(r'<a href="([^"]+)" rel="next">Lignes suivantes</a>', first.text)
+    assert following and 'rel="first"' not in first.text
+    second = portal.get(unescape(following.group(1)))
+    assert second.status_code == 200
+    assert "Lignes 201 à 205 sur 205" in second.text
+    assert _line_rows(second.text) == [(str(n + 1), numbers[n]) for n in range(200, count)]
+    assert 'rel="next"' not in second.text
+    assert (
+        f'href="/orders/{job["orderId"]}#lines-title" rel="first">Premières lignes' in second.text
+    )
+    # A link edited by hand shows the first lines.
+    edited = portal.get(f"/orders/{job['orderId']}?lines=garbage&from=7")
+    assert edited.status_code == 200
+    assert _line_rows(edited.text)[0] == ("1", numbers[0])
 
 
 def test_a_large_bad_file_lists_its_problems_and_their_csv(

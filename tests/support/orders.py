@@ -79,6 +79,23 @@ def submitted_order(
     return submitted.json()
 
 
+def order_lines(
+    api: Api, token: str, order_id: str, *, admin: bool = False, page_size: int = 500
+) -> list[dict[str, Any]]:
+    """Every line of the order, page by page (`GET /v1/orders/{id}` carries
+    only the first ones); `admin`: through the operators' route."""
+    path = f"/v1/{'admin/' if admin else ''}orders/{order_id}/lines"
+    lines: list[dict[str, Any]] = []
+    token_of_page = ""
+    while True:
+        answer = api.get(path, token, params={"pageSize": page_size, "pageToken": token_of_page})
+        assert answer.status_code == 200, answer.text
+        lines += answer.json()["lines"]
+        token_of_page = answer.json()["nextPageToken"]
+        if not token_of_page:
+            return lines
+
+
 def invoice_of(api: Api, token: str, order_id: str) -> dict[str, Any]:
     def find() -> dict[str, Any] | None:
         docs = api.get("/v1/documents", token, params={"type": "DOCUMENT_TYPE_INVOICE"}).json()

@@ -33,6 +33,7 @@ from web.pages.admin_common import (
     require_operator,
 )
 from web.pages.context import Ctx, field_errors, page
+from web.pages.orders_common import order_lines_page
 
 # The services whose consumers park events (`GET /v1/admin/<domain>/dead-letters`).
 DOMAINS = ("identity", "ordering", "billing", "fleet", "assets", "notifications")
@@ -167,12 +168,17 @@ async def _desk(
         except ApiError as failure:
             if failure.status != 404 or not error:
                 raise
+    desk = f"/admin/orders/{quote(order_id, safe='')}"
+    lines = (
+        await order_lines_page(ctx, order, "/v1/admin/orders", desk, "step-loads") if order else {}
+    )
     return render(
         ctx,
         "admin/order.html",
         status=status,
         order_id=order_id,
         order=order,
+        **lines,
         accounts=await account_names(ctx, [order.get("entityId", "")] if order else []),
         load_labels={
             "LOAD_STATUS_PENDING": _("Pending"),

@@ -16,11 +16,10 @@ from web.api import ApiError
 from web.forms import new_idempotency_key, posted_idempotency_header
 from web.i18n import _
 from web.pages.context import Ctx, field_errors, page
-from web.pages.orders_common import all_delivery_points, refusal
+from web.pages.orders_common import all_delivery_points, order_lines_page, refusal
 from web.pages.orders_new import new_routes
 
 LIST_SIZE = 25
-LINES_PER_PAGE = 200
 STATUSES = (
     "ORDER_STATUS_DRAFT",
     "ORDER_STATUS_AWAITING_PAYMENT",
@@ -91,12 +90,7 @@ async def _order_payments(ctx: Ctx, order_id: str) -> list[dict]:
 async def _order_page(
     ctx: Ctx, order: dict, *, errors: dict | None = None, status: int = 200
 ) -> Response:
-    lines = order.get("lines", [])
-    pages = max(1, -(-len(lines) // LINES_PER_PAGE))
-    try:
-        shown = min(max(1, int(ctx.request.query_params.get("lines", "1"))), pages)
-    except ValueError:
-        shown = 1
+    lines = await order_lines_page(ctx, order, "/v1/orders", f"/orders/{order['id']}")
     point = next(
         (p for p in await all_delivery_points(ctx) if p["id"] == order.get("deliveryPointId")),
         None,
@@ -108,12 +102,7 @@ async def _order_page(
         status=status,
         order=order,
         point=point,
-        lines=lines[(shown - 1) * LINES_PER_PAGE : shown * LINES_PER_PAGE],
-        line_page=shown,
-        line_pages=pages,
-        first_line=(shown - 1) * LINES_PER_PAGE + 1,
-        loads_cents=sum(int(line.get("loadAmountCents") or 0) for line in lines),
-        new_cards=sum(1 for line in lines if line.get("newCard")),
+        **lines,
         transfer=order.get("transfer") if awaiting and method == "TRANSFER" else None,
         pay_by_card=awaiting and method == "CARD",
         cancellable=order.get("status") in CANCELLABLE,

@@ -1,10 +1,12 @@
 """What the cards pages share: amounts put back into forms, the columns of an
-order file, the API's refusals said in the user's language, and the account's
-delivery points."""
+order file, the API's refusals said in the user's language, the account's
+delivery points, and an order's lines page by page (the customer's order page
+and the back office's)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote, urlencode
 
 from web.api import ApiError
 from web.forms import Problem, problem_rows
@@ -77,3 +79,50 @@ def refusal(error: ApiError) -> str:
 async def all_delivery_points(ctx: Ctx) -> list[dict]:
     """Every delivery point of the account (the API has no single-point read)."""
     return await ctx.api_all("/v1/delivery-points", "deliveryPoints")
+
+
+# An order's lines shown at once (an order has up to 100,000).
+LINES_PER_PAGE = 200
+
+
+def _first_line(raw: str) -> int:
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 1
+
+
+async def order_lines_page(
+    ctx: Ctx, order: dict, api_path: str, page_path: str, anchor: str = "lines-title"
+) -> dict:
+    """The page of the order's lines to show, for the template: `lines`,
+    `line_count`, `first_line` (its number) and the links to the next page and
+    back to the first. The order carries its first lines; the others come from
+    `api_path/lines` page by page, the link to the next page carrying its
+    token (`?lines=`) and where it starts (`&from=`, shown only)."""
+    params = ctx.request.query_params
+    token = params.get("lines", "")
+    count = int(order.get("lineCount") or 0)
+    lines = order.get("lines") or []
+    following, first = "", 1
+    if token or count > len(lines):
+        path = f"{api_path}/{quote(order['id'], safe='')}/lines"
+        try:
+            found = await ctx.api(
+                "GET", path, params={"pageSize": LINES_PER_PAGE, "pageToken": token}
+            )
+            first = _first_line(params.get("from", "1")) if token else 1
+        except ApiError as error:
+            if error.status != 400:
+                raise
+            # A link whose token the API does not take (edited): the first page.
+            found = await ctx.api("GET", path, params={"pageSize": LINES_PER_PAGE})
+        lines, following = found.get("lines") or [], found.get("nextPageToken", "")
+    next_query = urlencode({"lines": following, "from": first + len(lines)})
+    return {
+        "lines": lines,
+        "line_count": count,
+        "first_line": first,
+        "next_lines_url": f"{page_path}?{next_query}#{anchor}" if following else "",
+        "first_lines_url": f"{page_path}#{anchor}" if first > 1 else "",
+    }

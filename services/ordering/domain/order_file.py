@@ -25,13 +25,20 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
-from portal_runtime.dates import parse_iso_date
 from portal_runtime.errors import FieldViolation, InvalidArgument, Violations
 
 from .beneficiaries import Beneficiary, employee_number_problem, name_problem
 from .file_problems import problems_of
+from .order_file_cells import (
+    CONTROL,
+    CONTROL_CHARACTERS,
+    FALSE_WORDS,
+    TRUE_WORDS,
+    parse_amount_cents,
+    parse_file_date,
+)
 from .order_template import BOM, COLUMNS, LABELS, NAMES
 from .orders import LoadBounds
 from .values import INVALID_DATE, email_problem, normalise_email
@@ -41,19 +48,13 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SEPARATORS = (";", ",")
 _BY_ALIAS = {alias: name for name, _, aliases in COLUMNS for alias in aliases}
 
-TRUE_WORDS = frozenset({"yes", "oui", "1", "true", "y", "o", "x"})
-FALSE_WORDS = frozenset({"no", "non", "0", "false", "n", ""})
-_AMOUNT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-_FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-# C0 and C1 control characters (NUL, ESC, tab, CR, LF...) and the Unicode line
-# breaks: every column holds one line of text, and PostgreSQL refuses NUL.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-CONTROL_CHARACTERS = "must not contain control characters"
+# Where the csv module ends a row (outside quotes).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class FileLine:
+class FileLine(NamedTuple):
+    """One checked line (a tuple: a file brings up to 100,000)."""
+
     line_number: int
     employee_number: str
     last_name: str
@@ -160,31 +161,6 @@ def _map_header(cells: list[str], violations: Violations) -> dict[str, int]:
     return positions
 
 
-def parse_amount_cents(raw: str) -> tuple[int | None, str | None]:
-    """Euros (``50``, ``50,00``, ``50.5``, ``1 000,00 €``) as exact integer cents."""
-    text = _SPACES.sub("", raw).removesuffix("€").removeprefix("€")
-    if not text:
-        return None, "is required"
-    if not _AMOUNT.match(text):
-        return None, "is not a number (e.g. 50 or 50,00)"
-    try:
-        cents = Decimal(text.replace(",", ".")) * 100
-    except InvalidOperation:  # pragma: no cover - the pattern excludes it
-        return None, "is not a number (e.g. 50 or 50,00)"
-    if cents != cents.to_integral_value():
-        return None, "has more than 2 decimals"
-    return int(cents), None
-
-
-def parse_file_date(raw: str) -> str | None:
-    """``YYYY-MM-DD`` (or ``DD/MM/YYYY`` as Excel writes it in France) as ISO, or None."""
-    match = _FR_DATE.match(raw)
-    if match:
-        raw = f"{match.group(3)}-{match.group(2)}-{match.group(1)}"
-    day = parse_iso_date(raw)
-    return day.isoformat() if day else None
-
-
 def parse_order_file(
     data: bytes,
     *,
@@ -193,11 +169,14 @@ def parse_order_file(
     bounds: LoadBounds | None = None,
     max_lines: int = DEFAULT_MAX_LINES,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Callable[[int], object] | None = None,
+    progress_every: int = 5_000,
 ) -> OrderFile:
     """The file's lines, or InvalidArgument listing every problem of every line.
 
     `known_codes`: the entity's delivery point codes (compared case-insensitively).
-    `max_lines` counts order lines, not the header."""
+    `max_lines` counts order lines, not the header. `progress(lines checked)`
+    is called every `progress_every` order lines (a background import shows it)."""
     bounds = bounds or LoadBounds()
     if len(data) > max_bytes:
         raise _file_error(
@@ -218,8 +197,9 @@ def parse_order_file(
     checker = _LineChecker(positions, separator, {c.strip().upper() for c in known_codes},
                            bounds, today, violations)  # fmt: skip
     count = 0
+    every = max(progress_every, 1)
     for line_number, row in rows:
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue  # blank lines and Excel's trailing ";;;;;;;" rows
         count += 1
         if count > max_lines:
@@ -227,6 +207,8 @@ def parse_order_file(
                 f"has more than {max_lines} order lines: split it", "ORDER_FILE_TOO_MANY_LINES"
             )
         checker.check(line_number, row)
+        if progress is not None and count % every == 0:
+            progress(count)
     if count == 0:
         raise _file_error("has a header but no order line", "ORDER_FILE_EMPTY")
     violations.raise_if_any("ORDER_FILE_INVALID")
@@ -272,13 +254,20 @@ def count_order_lines(data: bytes) -> int:
     an unreadable file)."""
     text, _ = decode(data)
     separator = detect_separator(text.split("\n", 1)[0].rstrip("\r"))
+    if '"' not in text and "\0" not in text:
+        lines = _LINE_BREAK.split(text)
+        if max(map(len, lines)) <= csv.field_size_limit():
+            # Without quotes a row is a line and its cells lie between the
+            # separators: what the csv module reads, ten times cheaper.
+            return max(sum(1 for line in lines if line.replace(separator, "").strip()) - 1, 0)
     rows = read_rows(text, separator, Violations())
-    return max(sum(1 for _, row in rows if any(cell.strip() for cell in row)) - 1, 0)
+    return max(sum(1 for _, row in rows if "".join(row).strip()) - 1, 0)
 
 
 class _LineChecker:
     """Checks one line at a time, remembering what spans lines (duplicates, the
-    delivery point)."""
+    delivery point). Amounts and birth dates repeat from line to line: each
+    distinct value is checked once (a file has up to 100,000 lines)."""
 
     def __init__(
         self,
@@ -299,6 +288,8 @@ class _LineChecker:
         self.seen: dict[str, int] = {}
         self.first_code: str | None = None
         self.lines: list[FileLine] = []
+        self._amounts: dict[str, tuple[int | None, str | None]] = {}
+        self._births: dict[str, tuple[str | None, str | None]] = {}
 
     def check(self, n: int, row: list[str]) -> None:
         width = filled_width(row) if len(row) > self.width else len(row)
@@ -309,9 +300,10 @@ class _LineChecker:
         # One problem per column and line: the first found.
         problems: dict[str, str] = {}
         add = problems.setdefault
-        for name, cell in zip(NAMES, cells, strict=True):
-            if CONTROL.search(cell):
-                add(name, CONTROL_CHARACTERS)
+        if CONTROL.search("".join(cells)):  # one search per line; per cell once found
+            for name, cell in zip(NAMES, cells, strict=True):
+                if CONTROL.search(cell):
+                    add(name, CONTROL_CHARACTERS)
         number, last, first, raw_email, raw_birth, raw_code, raw_new, raw_amount = cells
         problem = employee_number_problem(number)
         if problem:
@@ -320,46 +312,60 @@ class _LineChecker:
             add("employeeNumber", f"{number!r} is already on line {self.seen[number]}")
         elif "employeeNumber" not in problems:
             self.seen[number] = n
+        last, first = " ".join(last.split()), " ".join(first.split())
         for name, value in (("lastName", last), ("firstName", first)):
-            problem = name_problem(" ".join(value.split()))
+            problem = name_problem(value)
             if problem:
                 add(name, problem)
         email = normalise_email(raw_email)
         problem = email_problem(email) if email else None
         if problem:
             add("email", problem)
-        birth = parse_file_date(raw_birth) if raw_birth else ""
-        if birth is None:
-            add("birthDate", INVALID_DATE)
-        elif birth and date.fromisoformat(birth) >= self.today:
-            add("birthDate", "must be in the past")
+        birth, problem = self._birth(raw_birth) if raw_birth else ("", None)
+        if problem:
+            add("birthDate", problem)
         code = raw_code.upper()
         self._check_code(code, raw_code, add)
         new_word = raw_new.casefold()
         if new_word not in TRUE_WORDS and new_word not in FALSE_WORDS:
             add("newCard", "must be yes/no, oui/non, 1/0 or true/false")
-        cents, problem = parse_amount_cents(raw_amount)
-        if problem is None and cents is not None:
-            problem = self.bounds.problem(cents)
+        cents, problem = self._amount(raw_amount)
         if problem:
             add("loadAmount", problem)
-        for name in NAMES:  # in the columns' order, whatever order they were found in
-            if name in problems:
-                self.violations.add(f"line {n}: {name}", problems[name])
-        if not problems and cents is not None:
+        if problems:
+            for name in NAMES:  # in the columns' order, whatever order they were found in
+                if name in problems:
+                    self.violations.add(f"line {n}: {name}", problems[name])
+        elif cents is not None:
             self.lines.append(
                 FileLine(
-                    n,
-                    number,
-                    " ".join(last.split()),
-                    " ".join(first.split()),
-                    email,
-                    birth or "",
-                    code,
-                    new_word in TRUE_WORDS,
-                    cents,
+                    n, number, last, first, email, birth or "", code, new_word in TRUE_WORDS, cents
                 )
             )
+
+    def _amount(self, raw: str) -> tuple[int | None, str | None]:
+        """(cents, problem) of a load amount, bounds included."""
+        known = self._amounts.get(raw)
+        if known is None:
+            cents, problem = parse_amount_cents(raw)
+            if problem is None and cents is not None:
+                problem = self.bounds.problem(cents)
+            known = self._amounts[raw] = (cents, problem)
+        return known
+
+    def _birth(self, raw: str) -> tuple[str | None, str | None]:
+        """(ISO date or None, problem) of a birth date given."""
+        known = self._births.get(raw)
+        if known is None:
+            birth = parse_file_date(raw)
+            if birth is None:
+                known = (None, INVALID_DATE)
+            elif date.fromisoformat(birth) >= self.today:
+                known = (birth, "must be in the past")
+            else:
+                known = (birth, None)
+            self._births[raw] = known
+        return known
 
     def _width_problem(self, width: int) -> str:
         problem = f"has {width} columns; the header has {self.width}"

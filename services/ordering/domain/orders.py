@@ -131,6 +131,12 @@ class LoadBounds:
         return None
 
 
+def total_to_pay(loads_cents: int, fees_cents: int, fee_vat_bp: int) -> int:
+    """What the customer pays: loads (no VAT) + fees + VAT on the fees, by the
+    shared money rule, so the same amount as the order's invoice."""
+    return totals_by_rate([(loads_cents, 0), (fees_cents, fee_vat_bp)]).incl_cents
+
+
 @dataclass(slots=True)
 class OrderLine:
     """A value: the order replaces a line to change it, never edits it in place
@@ -212,11 +218,7 @@ class Order:
 
     @property
     def total_cents(self) -> int:
-        """What the customer pays: loads (no VAT) + fees + VAT on the fees, by the
-        shared money rule, so the same amount as the order's invoice."""
-        return totals_by_rate(
-            [(self.loads_cents, 0), (self.fees_cents, self.card_fee_vat_bp)]
-        ).incl_cents
+        return total_to_pay(self.loads_cents, self.fees_cents, self.card_fee_vat_bp)
 
     @property
     def lines_loaded(self) -> int:

@@ -13,6 +13,7 @@ from portal_runtime.clock import aware
 from portal_runtime.pagination import Page
 from services.ordering.domain.beneficiaries import Beneficiary, BeneficiaryRef, full_name
 from services.ordering.domain.orders import OrderStatus
+from services.ordering.store.bulk import insert_rows
 from services.ordering.store.tables import beneficiaries, order_lines, orders
 from services.ordering.store.tracking import remember_row, save_row
 
@@ -73,15 +74,15 @@ async def _refs(s: AsyncSession, *where: Any) -> list[BeneficiaryRef]:
 
 class BeneficiariesRepository:
     async def add(self, s: AsyncSession, person: Beneficiary) -> None:
-        await self.add_all(s, [person])
+        row = _to_row(person)
+        await s.execute(insert(beneficiaries), [row])
+        remember_row(s, beneficiaries, row)
 
     async def add_all(self, s: AsyncSession, people: Sequence[Beneficiary]) -> None:
-        """One insert (executemany) for any number: a file brings up to 100,000."""
-        rows = [_to_row(person) for person in people]
-        if rows:
-            await s.execute(insert(beneficiaries), rows)
-        for row in rows:
-            remember_row(s, beneficiaries, row)
+        """One insert (executemany) for any number: a file brings up to 100,000.
+        Not remembered for a `save` in the transaction (`add` is): a file's
+        beneficiaries are only created."""
+        await insert_rows(s, beneficiaries, [_to_row(person) for person in people])
 
     async def get(self, s: AsyncSession, beneficiary_id: str, entity_id: str) -> Beneficiary | None:
         row = (
@@ -104,9 +105,14 @@ class BeneficiariesRepository:
     async def refs_by_ids(
         self, s: AsyncSession, entity_id: str, ids: Sequence[str]
     ) -> dict[str, BeneficiaryRef]:
-        if not ids:
-            return {}
-        return {ref.id: ref for ref in await _refs(s, _live(entity_id), b.id.in_(list(ids)))}
+        """The entity's live beneficiaries among `ids` (asked in chunks: a
+        duplicated order names up to 100,000)."""
+        found: dict[str, BeneficiaryRef] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            found.update((ref.id, ref) for ref in await _refs(s, _live(entity_id), b.id.in_(chunk)))
+        return found
 
     async def owned_refs(
         self, s: AsyncSession, ids: Sequence[str]

@@ -1,9 +1,10 @@
 """Orders with their lines, status history and delivery stages; the yearly
 order-number counter; the loaded lines the statistics read.
 
-`get` and `list` return whole `Order`s, reading lines, history and stages in one
-query each for one order or for a page; `add` writes a new order and its lines
-(one executemany: a file brings up to 100,000); `save` writes what the domain
+`get` returns the whole `Order` a use case changes, reading lines, history and
+stages in one query each (what customers and operators read, an order with its
+first lines and its lines page by page, is in `order_views`); `add` writes a new
+order and its lines (a file brings up to 100,000: `bulk`); `save` writes what the domain
 changed since the order was read or added in this transaction (`tracking`):
 changed order columns, new history entries and stages, and the lines the
 domain replaced (it replaces a line to change it). Customer calls pass their
@@ -22,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
-from portal_runtime.pagination import Page
+from services.ordering.domain.order_views import LineTotals
 from services.ordering.domain.orders import (
     LoadStatus,
     Order,
@@ -31,9 +32,11 @@ from services.ordering.domain.orders import (
     OrderStatus,
     PaymentMethod,
     StatusChange,
+    total_to_pay,
 )
 from services.ordering.domain.shipping import DeliveryStage
 from services.ordering.domain.statistics import LoadedLine
+from services.ordering.store.bulk import insert_rows
 from services.ordering.store.tables import (
     delivery_stages,
     order_counters,
@@ -61,6 +64,8 @@ def _remember_children(s: AsyncSession, order: Order) -> None:
 
 
 def _order_row(order: Order) -> dict[str, Any]:
+    totals = LineTotals.of(order.lines)
+    fees_cents = totals.new_cards * order.card_fee_cents
     return {
         "id": order.id,
         "entity_id": order.entity_id,
@@ -80,9 +85,13 @@ def _order_row(order: Order) -> dict[str, Any]:
         "card_fee_cents": order.card_fee_cents,
         "card_fee_vat_bp": order.card_fee_vat_bp,
         # Derived from the lines; stored for reading the table without them.
-        "loads_cents": order.loads_cents,
-        "fees_cents": order.fees_cents,
-        "total_cents": order.total_cents,
+        "loads_cents": totals.loads_cents,
+        "fees_cents": fees_cents,
+        "total_cents": total_to_pay(totals.loads_cents, fees_cents, order.card_fee_vat_bp),
+        "line_count": totals.count,
+        "new_cards": totals.new_cards,
+        "lines_loaded": totals.loaded,
+        "lines_failed": totals.failed,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
     }
@@ -120,7 +129,9 @@ _LINE_COLUMNS = (
 )
 
 
-def _order(row: Row, lines: list[OrderLine], history: list[Row], stages: list[Row]) -> Order:
+def order_from_row(
+    row: Row, lines: list[OrderLine], history: list[Row], stages: list[Row]
+) -> Order:
     return Order(
         id=row.id,
         entity_id=row.entity_id,
@@ -163,8 +174,7 @@ class OrdersRepository:
     async def add(self, s: AsyncSession, order: Order) -> None:
         row = _order_row(order)
         await s.execute(insert(orders).values(**row))
-        if order.lines:
-            await s.execute(insert(order_lines), [_line_row(order.id, x) for x in order.lines])
+        await insert_rows(s, order_lines, [_line_row(order.id, x) for x in order.lines])
         await self._insert_children(s, order, order.history, order.stages)
         remember_row(s, orders, row)
         _remember_children(s, order)
@@ -174,39 +184,14 @@ class OrdersRepository:
         if entity_id is not None:
             query = query.where(o.entity_id == entity_id)
         row = (await s.execute(query)).first()
-        return (await self._whole(s, [row]))[0] if row else None
-
-    async def list(
-        self,
-        s: AsyncSession,
-        entity_id: str | None,
-        *,
-        status: OrderStatus | None,
-        created_from: datetime | None = None,
-        created_before: datetime | None = None,
-        number: str = "",
-        oldest_first: bool = False,
-        page: Page,
-    ) -> tuple[list[Order], bool]:
-        """A page, newest first (or oldest first); whether more follow. `number`:
-        part of the order number."""
-        query = select(orders)
-        if entity_id is not None:
-            query = query.where(o.entity_id == entity_id)
-        if number:
-            query = query.where(o.number.contains(number, autoescape=True))
-        if status is not None:
-            query = query.where(o.status == status.value)
-        if created_from is not None:
-            query = query.where(o.created_at >= created_from)
-        if created_before is not None:
-            query = query.where(o.created_at < created_before)
-        if oldest_first:
-            query = query.order_by(o.created_at.asc(), o.number.asc())
-        else:
-            query = query.order_by(o.created_at.desc(), o.number.desc())
-        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
-        return await self._whole(s, rows[: page.limit]), len(rows) > page.limit
+        if row is None:
+            return None
+        lines = await read_lines(s, line_c.order_id == order_id)
+        history, stages = await children(s, [order_id])
+        order = order_from_row(row, lines.get(order_id, []), history[order_id], stages[order_id])
+        remember_row(s, orders, _order_row(order))
+        _remember_children(s, order)
+        return order
 
     async def save(self, s: AsyncSession, order: Order) -> None:
         """Writes what changed since `get` or `add` in this transaction."""
@@ -258,48 +243,6 @@ class OrdersRepository:
             for beneficiary_id, number, name, cents, loaded_at in await s.execute(query)
         ]
 
-    async def _whole(self, s: AsyncSession, rows: Sequence[Row]) -> list[Order]:
-        """The orders of `rows` with their lines, history and stages: three
-        queries whatever the number of orders."""
-        ids = [row.id for row in rows]
-        lines = await self._lines(s, ids)
-        history = await self._grouped(s, order_status_history, ids, h.at, h.id)
-        stages = await self._grouped(s, delivery_stages, ids, d.at, d.id)
-        found = [_order(row, lines[row.id], history[row.id], stages[row.id]) for row in rows]
-        for order in found:
-            remember_row(s, orders, _order_row(order))
-            _remember_children(s, order)
-        return found
-
-    @staticmethod
-    async def _lines(s: AsyncSession, order_ids: list[str]) -> dict[str, list[OrderLine]]:
-        """The orders' lines by order id, in position order."""
-        grouped: dict[str, list[OrderLine]] = {order_id: [] for order_id in order_ids}
-        if order_ids:
-            query = select(*_LINE_COLUMNS).where(line_c.order_id.in_(order_ids))
-            rows = await s.execute(query.order_by(line_c.position))
-            # Unpacked, not read by attribute: up to 100,000 lines per order.
-            for (
-                order_id, beneficiary_id, new_card, cents, number, name,
-                status, error, loaded_at, line_id, position,
-            ) in rows:  # fmt: skip
-                grouped[order_id].append(
-                    OrderLine(beneficiary_id, new_card, cents, number, name, _LOAD_STATUS[status],
-                              error, aware(loaded_at), line_id, position)
-                )  # fmt: skip
-        return grouped
-
-    @staticmethod
-    async def _grouped(
-        s: AsyncSession, table: Table, order_ids: Sequence[str], *order_by: Any
-    ) -> dict[str, list[Row]]:
-        grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
-        if order_ids:
-            query = select(table).where(table.c.order_id.in_(list(order_ids))).order_by(*order_by)
-            for row in (await s.execute(query)).all():
-                grouped[row.order_id].append(row)
-        return grouped
-
     @staticmethod
     async def _insert_children(
         s: AsyncSession,
@@ -320,3 +263,41 @@ class OrdersRepository:
                     for x in stages
                 ],
             )
+
+
+async def read_lines(s: AsyncSession, *where: Any) -> dict[str, list[OrderLine]]:
+    """The lines `where` selects, by order id, in position order."""
+    grouped: dict[str, list[OrderLine]] = {}
+    query = select(*_LINE_COLUMNS).where(*where).order_by(line_c.order_id, line_c.position)
+    # Unpacked, not read by attribute: up to 100,000 lines per order.
+    for (
+        order_id, beneficiary_id, new_card, cents, number, name,
+        status, error, loaded_at, line_id, position,
+    ) in await s.execute(query):  # fmt: skip
+        grouped.setdefault(order_id, []).append(
+            OrderLine(beneficiary_id, new_card, cents, number, name, _LOAD_STATUS[status],
+                      error, aware(loaded_at), line_id, position)
+        )  # fmt: skip
+    return grouped
+
+
+async def children(
+    s: AsyncSession, order_ids: Sequence[str]
+) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
+    """The orders' status history and delivery stages, by order id (two
+    queries whatever the number of orders)."""
+    return (
+        await _grouped(s, order_status_history, order_ids, h.at, h.id),
+        await _grouped(s, delivery_stages, order_ids, d.at, d.id),
+    )
+
+
+async def _grouped(
+    s: AsyncSession, table: Table, order_ids: Sequence[str], *order_by: Any
+) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        query = select(table).where(table.c.order_id.in_(list(order_ids))).order_by(*order_by)
+        for row in (await s.execute(query)).all():
+            grouped[row.order_id].append(row)
+    return grouped

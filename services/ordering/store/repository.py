@@ -8,6 +8,7 @@ from services.ordering.store.beneficiaries import BeneficiariesRepository
 from services.ordering.store.card_usage import CardUsageRepository
 from services.ordering.store.delivery_points import DeliveryPointsRepository
 from services.ordering.store.imports import ImportsRepository
+from services.ordering.store.order_views import OrderViewsRepository
 from services.ordering.store.orders import OrdersRepository
 
 
@@ -16,6 +17,7 @@ class Repository:
         self.beneficiaries = BeneficiariesRepository()
         self.delivery_points = DeliveryPointsRepository()
         self.orders = OrdersRepository()
+        self.order_views = OrderViewsRepository()
         self.imports = ImportsRepository()
         self.accounts = AccountsRepository()
         self.card_usage = CardUsageRepository()

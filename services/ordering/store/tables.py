@@ -103,6 +103,12 @@ orders = Table(
     Column("loads_cents", BigInteger, nullable=False),
     Column("fees_cents", BigInteger, nullable=False),
     Column("total_cents", BigInteger, nullable=False),
+    # Also derived from the lines: an order is read (and listed) with its first
+    # lines only, and these figures over all of them.
+    Column("line_count", Integer, nullable=False, server_default="0"),
+    Column("new_cards", Integer, nullable=False, server_default="0"),
+    Column("lines_loaded", Integer, nullable=False, server_default="0"),
+    Column("lines_failed", Integer, nullable=False, server_default="0"),
     Column("currency", String(3), nullable=False, default="EUR"),
     timestamp_column("created_at", nullable=False, index=True),
     timestamp_column("updated_at", nullable=False),
@@ -112,7 +118,8 @@ order_lines = Table(
     "order_lines",
     metadata,
     Column("id", ID_TYPE, primary_key=True),
-    Column("order_id", ID_TYPE, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("order_id", ID_TYPE, ForeignKey("orders.id"), nullable=False),
+    # 0, 1, 2... in each order: the lines' order, and where a page of them starts.
     Column("position", Integer, nullable=False),
     Column("beneficiary_id", ID_TYPE, ForeignKey("beneficiaries.id"), nullable=False, index=True),
     # Snapshots: what the order said, whatever happens to the beneficiary later.
@@ -123,6 +130,7 @@ order_lines = Table(
     Column("load_status", String(10), nullable=False),  # PENDING | LOADED | FAILED
     Column("load_error", Text, nullable=False, default=""),
     timestamp_column("loaded_at"),  # when the outcome was recorded
+    Index("uq_order_lines_order_id_position", "order_id", "position", unique=True),
 )
 
 order_status_history = Table(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import gc
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from portal_runtime.auth import authenticated
 from portal_runtime.clock import utcnow
-from portal_runtime.db import Database
+from portal_runtime.db import Database, new_id
 from portal_runtime.errors import PermissionDenied
 from portal_runtime.tokens import Principal
 from services.ordering.domain.orders import (
@@ -22,6 +25,7 @@ from services.ordering.domain.orders import (
 from services.ordering.store import Repository
 
 Input = TypeVar("Input")
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 DEFAULT_SYNC_IMPORT_MAX_LINES = 10_000
 DEMO_TRANSFER_ACCOUNT = TransferAccount(
@@ -46,6 +50,52 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utcnow)
     # Set when a background import is stored, to wake the import task at once.
     imports_waiting: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def sorted_ids(count: int) -> list[str]:
+    """`count` new ids in ascending order, for rows written together (a file's
+    beneficiaries and lines): inserted in this order, they append to the
+    primary key's index instead of landing on pages all over it, several times
+    faster for 100,000 rows. Ids as `new_id` makes them (uuid4 in hex), from
+    one read of the system's random source rather than one each."""
+    if count <= 1:
+        return [new_id() for _ in range(count)]
+    pool = os.urandom(16 * count).hex()
+    ids = []
+    for start in range(0, len(pool), 32):
+        hex_ = pool[start : start + 32]
+        # uuid4's fixed bits: version 4, variant 10xx.
+        ids.append(f"{hex_[:12]}4{hex_[13:16]}{_VARIANT[hex_[16]]}{hex_[17:]}")
+    ids.sort()
+    return ids
+
+
+@dataclass
+class _Pauses:
+    depth: int = 0
+    resume: bool = False
+
+
+_PAUSES = _Pauses()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a bulk step (a file's 100,000
+    beneficiaries and lines): it would scan the objects the step keeps again and
+    again as they pile up, a fifth of the step's time. Reference counting still
+    frees what the step drops. Steps may overlap (they await): the collector
+    resumes, if it ran before, when the last one ends."""
+    if _PAUSES.depth == 0:
+        _PAUSES.resume = gc.isenabled()
+        gc.disable()
+    _PAUSES.depth += 1
+    try:
+        yield
+    finally:
+        _PAUSES.depth -= 1
+        if _PAUSES.depth == 0 and _PAUSES.resume:
+            gc.enable()
 
 
 def given_over(current: Input, given: Input) -> Input:

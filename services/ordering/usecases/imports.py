@@ -13,9 +13,8 @@ problem (shown: the first `MAX_LISTED_VIOLATIONS`, as error statuses list)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,21 +24,22 @@ from portal_runtime.error_mapping import MAX_LISTED_VIOLATIONS
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from portal_runtime.tokens import Principal
 from services.ordering.domain import order_file
-from services.ordering.domain.beneficiaries import Beneficiary
 from services.ordering.domain.imports import (
     ImportState,
     OrderImport,
     files_expire_before,
     new_import,
 )
-from services.ordering.domain.orders import Order, OrderLine, OrderSource
-from services.ordering.usecases.common import Deps
+from services.ordering.domain.orders import Order, OrderSource
+from services.ordering.usecases.common import Deps, collector_paused, sorted_ids
 from services.ordering.usecases.order_files import known_codes, parse, require_file
 from services.ordering.usecases.orders import add_draft, draft_line
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
+# A background import records its progress at most this often.
+PROGRESS_SECONDS = 0.5
 
 
 async def create_from_file(
@@ -60,29 +60,31 @@ async def create_from_file(
             "DELIVERY_POINT_DELETED",
             f"the delivery point {parsed.delivery_point_code!r} was deleted meanwhile",
         )
-    known = await deps.repo.beneficiaries.refs_by_number(s, entity_id)
-    created: list[Beneficiary] = []
-    lines: list[OrderLine] = []
-    for line in parsed.lines:
-        beneficiary = known.get(line.employee_number)
-        if beneficiary is None:
-            person = line.new_beneficiary(
-                id=new_id(), entity_id=entity_id, default_delivery_point_id=point_id, now=now
+    with collector_paused():
+        refs = await deps.repo.beneficiaries.refs_by_number(s, entity_id)
+        missing = [line for line in parsed.lines if line.employee_number not in refs]
+        created = [
+            line.new_beneficiary(
+                id=beneficiary_id, entity_id=entity_id, default_delivery_point_id=point_id, now=now
             )
-            created.append(person)
-            beneficiary = person.ref
-        lines.append(draft_line(beneficiary, line.new_card, line.load_amount_cents))
-    await deps.repo.beneficiaries.add_all(s, created)
-    return await add_draft(
-        deps,
-        s,
-        order_id=order_id,
-        entity_id=entity_id,
-        delivery_point_id=point_id,
-        source=OrderSource.FILE,
-        lines=lines,
-        now=now,
-    )
+            for line, beneficiary_id in zip(missing, sorted_ids(len(missing)), strict=True)
+        ]
+        refs.update((person.employee_number, person.ref) for person in created)
+        lines = [
+            draft_line(refs[line.employee_number], line.new_card, line.load_amount_cents, line_id)
+            for line, line_id in zip(parsed.lines, sorted_ids(len(parsed.lines)), strict=True)
+        ]
+        await deps.repo.beneficiaries.add_all(s, created)
+        return await add_draft(
+            deps,
+            s,
+            order_id=order_id,
+            entity_id=entity_id,
+            delivery_point_id=point_id,
+            source=OrderSource.FILE,
+            lines=lines,
+            now=now,
+        )
 
 
 async def import_order(
@@ -124,7 +126,7 @@ async def get_import(
     """The import with its first `errors_limit` problems (None: all of them);
     `errors_total` counts them all."""
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         job = (
             await deps.repo.imports.get(s, import_id, entity_id, errors_limit=errors_limit)
             if import_id
@@ -138,13 +140,6 @@ async def get_import(
 # ---- background --------------------------------------------------------------------
 
 
-def _chunk(lines: list[str], start: int, size: int) -> bytes:
-    """The header, then blank lines so that the chunk's rows keep their line
-    numbers (the parser skips blank lines), then rows [start, start + size)."""
-    body = lines[1 + start : 1 + start + size]
-    return (lines[0] + "\n" * start + "".join(body)).encode()
-
-
 async def _record_progress(deps: Deps, job: OrderImport, done: int) -> OrderImport:
     job = job.with_progress(done)
     async with deps.db.transaction() as s:
@@ -152,26 +147,42 @@ async def _record_progress(deps: Deps, job: OrderImport, done: int) -> OrderImpo
     return job
 
 
+async def _check(
+    deps: Deps, job: OrderImport, codes: dict[str, str], today: date
+) -> order_file.OrderFile:
+    """Parses the file in one pass, off the event loop; meanwhile the lines
+    checked so far are recorded (every `Deps.import_chunk_lines` lines, at most
+    every `PROGRESS_SECONDS`)."""
+    checked = 0
+
+    def progress(done: int) -> None:  # in the parser's thread
+        nonlocal checked
+        checked = done
+
+    parsing = asyncio.ensure_future(
+        asyncio.to_thread(parse, deps, job.file, codes, today, progress)
+    )
+    while True:
+        finished, _ = await asyncio.wait({parsing}, timeout=PROGRESS_SECONDS)
+        if finished:
+            return parsing.result()
+        if checked > job.lines_done:
+            job = await _record_progress(deps, job, checked)
+
+
 async def process_import(deps: Deps, import_id: str) -> None:
-    """Checks the file chunk by chunk (progress), then parses it whole (the
-    authority on every rule, cross-line ones included) and creates everything
-    in one transaction that also marks the import SUCCEEDED."""
-    async with deps.db.transaction() as s:
+    """Checks the file (progress), then creates everything in one transaction
+    that also marks the import SUCCEEDED: readers (its progress, the orders)
+    never wait for it, and it holds the write lock only for the inserts (the
+    file is parsed and checked before)."""
+    async with deps.db.read() as s:
         job = await deps.repo.imports.get(s, import_id, None, with_file=True)
     if job is None or job.state is not ImportState.RUNNING:
         return
     codes = await known_codes(deps, job.entity_id)
-    today = deps.clock().date()
-    chunk = max(deps.import_chunk_lines, 1)
-    lines = order_file.decode(job.file)[0].splitlines(keepends=True)
-    for start in range(0, max(len(lines) - 1, 0), chunk):
-        part = _chunk(lines, start, chunk)
-        with contextlib.suppress(InvalidArgument):  # every problem is reported below
-            await asyncio.to_thread(parse, deps, part, codes, today)
-        job = await _record_progress(deps, job, start + chunk)
-    now = deps.clock()
     try:
-        parsed = await asyncio.to_thread(parse, deps, job.file, codes, today)
+        parsed = await _check(deps, job, codes, deps.clock().date())
+        now = deps.clock()
         order_id = new_id()
         async with deps.db.transaction() as s:
             # Claim first: the import must not make two orders (two replicas).
@@ -180,7 +191,8 @@ async def process_import(deps: Deps, import_id: str) -> None:
             await create_from_file(deps, s, job.entity_id, parsed, now, order_id)
     except (InvalidArgument, FailedPrecondition) as error:
         now = deps.clock()
-        failed = job.failed(error, now)
+        # The parser went through every line to list every problem.
+        failed = job.with_progress(job.lines_total).failed(error, now)
         async with deps.db.transaction() as s:
             await _finish(deps, s, failed, now)
         log.info("order import %s failed: %d problems", import_id, failed.errors_total)
@@ -200,7 +212,7 @@ async def drop_expired_files(deps: Deps) -> int:
 
 async def process_pending_imports(deps: Deps) -> int:
     """Processes every RUNNING import (those left by a restart too); how many."""
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         ids = await deps.repo.imports.running_ids(s)
     for import_id in ids:
         await process_import(deps, import_id)

@@ -6,6 +6,7 @@ codes and the parse with the contract's bounds."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
 
 from portal_runtime.auth import customer_entity
@@ -22,14 +23,26 @@ def require_file(data: bytes) -> bytes:
     return data
 
 
-def parse(deps: Deps, data: bytes, codes: dict[str, str], today: date) -> order_file.OrderFile:
+def parse(
+    deps: Deps,
+    data: bytes,
+    codes: dict[str, str],
+    today: date,
+    progress: Callable[[int], object] | None = None,
+) -> order_file.OrderFile:
+    """`progress(lines checked)` every `Deps.import_chunk_lines` lines."""
     return order_file.parse_order_file(
-        data, known_codes=codes.keys(), today=today, bounds=deps.bounds
+        data,
+        known_codes=codes.keys(),
+        today=today,
+        bounds=deps.bounds,
+        progress=progress,
+        progress_every=deps.import_chunk_lines,
     )
 
 
 async def known_codes(deps: Deps, entity_id: str) -> dict[str, str]:
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await deps.repo.delivery_points.ids_by_code(s, entity_id)
 
 
@@ -39,7 +52,7 @@ async def order_template(deps: Deps, principal: Principal | None, language: str)
     entity_id = customer_entity(principal)
     if language:
         return template(template_language(language))
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         account = await deps.repo.accounts.get(s, entity_id)
     return template(account.language if account else DEFAULT_LANGUAGE)
 

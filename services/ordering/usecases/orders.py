@@ -18,6 +18,7 @@ from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.ordering import events
 from services.ordering.domain.beneficiaries import BeneficiaryRef
+from services.ordering.domain.order_views import OrderView
 from services.ordering.domain.orders import (
     Order,
     OrderLine,
@@ -27,7 +28,7 @@ from services.ordering.domain.orders import (
     parse_payment_method,
 )
 from services.ordering.domain.references import order_number
-from services.ordering.usecases.common import Deps
+from services.ordering.usecases.common import Deps, require_operator, sorted_ids
 from services.ordering.usecases.delivery_points import point_not_found
 
 
@@ -50,15 +51,18 @@ async def load_order(deps: Deps, s: AsyncSession, order_id: str, entity_id: str 
     return order
 
 
-def draft_line(beneficiary: BeneficiaryRef, new_card: bool, load_amount_cents: int) -> OrderLine:
-    """A new line for `beneficiary`, keeping its number and name as they are now."""
+def draft_line(
+    beneficiary: BeneficiaryRef, new_card: bool, load_amount_cents: int, line_id: str = ""
+) -> OrderLine:
+    """A new line for `beneficiary`, keeping its number and name as they are now
+    (`line_id`: one of `sorted_ids`, else a new one)."""
     return OrderLine(
         beneficiary.id,
         new_card,
         load_amount_cents,
         employee_number=beneficiary.employee_number,
         beneficiary_name=beneficiary.name,
-        id=new_id(),
+        id=line_id or new_id(),
     )
 
 
@@ -141,10 +145,10 @@ async def duplicate_order(deps: Deps, principal: Principal | None, order_id: str
         known = await deps.repo.beneficiaries.refs_by_ids(
             s, entity_id, [line.beneficiary_id for line in past.lines]
         )
+        kept = [line for line in past.lines if line.beneficiary_id in known]
         drafts = [
-            draft_line(known[line.beneficiary_id], line.new_card, line.load_amount_cents)
-            for line in past.lines
-            if line.beneficiary_id in known
+            draft_line(known[line.beneficiary_id], line.new_card, line.load_amount_cents, line_id)
+            for line, line_id in zip(kept, sorted_ids(len(kept)), strict=True)
         ]
         if not drafts:
             raise FailedPrecondition(
@@ -186,10 +190,41 @@ async def cancel_order(deps: Deps, principal: Principal | None, order_id: str) -
     return order
 
 
-async def get_order(deps: Deps, principal: Principal | None, order_id: str) -> Order:
+async def get_order(deps: Deps, principal: Principal | None, order_id: str) -> OrderView:
+    """The order with its first lines (`LINES_SHOWN`) and its figures over all."""
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
-        return await load_order(deps, s, order_id, entity_id)
+    async with deps.db.read() as s:
+        view = await deps.repo.order_views.get(s, order_id, entity_id) if order_id else None
+    if view is None:
+        raise order_not_found()
+    return view
+
+
+async def list_order_lines(
+    deps: Deps,
+    principal: Principal | None,
+    order_id: str,
+    page_size: int,
+    page_token: str,
+    *,
+    any_entity: bool = False,
+) -> tuple[list[OrderLine], str]:
+    """A page of the order's lines in position order, and the next page's
+    token; `any_entity`: an operator's call (any entity's order)."""
+    if any_entity:
+        require_operator(principal)
+        entity_id = None
+    else:
+        entity_id = customer_entity(principal)
+    page = parse_page(page_size, page_token)
+    async with deps.db.read() as s:
+        found = (
+            await deps.repo.order_views.lines(s, order_id, entity_id, page) if order_id else None
+        )
+    if found is None:
+        raise order_not_found()
+    lines, more = found
+    return lines, page.next_token(more)
 
 
 async def list_orders(
@@ -201,13 +236,13 @@ async def list_orders(
     date_to: str,
     page_size: int,
     page_token: str,
-) -> tuple[list[Order], str]:
+) -> tuple[list[OrderView], str]:
     """Newest first; `status` an OrderStatus value or ""; dates inclusive."""
     entity_id = customer_entity(principal)
     start, end = day_range(date_from, date_to)
     page = parse_page(page_size, page_token)
     async with deps.db.read() as s:
-        found, more = await deps.repo.orders.list(
+        found, more = await deps.repo.order_views.list(
             s,
             entity_id,
             status=OrderStatus(status) if status else None,

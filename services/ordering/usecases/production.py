@@ -10,10 +10,11 @@ from portal_runtime.outbox import add_event
 from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.ordering import events
+from services.ordering.domain.order_views import OrderView
 from services.ordering.domain.orders import LoadOutcome, Order, OrderStatus
 from services.ordering.domain.shipping import check_shipping, check_stage
 from services.ordering.usecases.common import Deps, require_operator
-from services.ordering.usecases.orders import load_order
+from services.ordering.usecases.orders import load_order, order_not_found
 
 # The longest order number the store keeps: a longer query cannot match.
 MAX_NUMBER_QUERY = 32
@@ -28,7 +29,7 @@ async def list_any_orders(
     q: str,
     page_size: int,
     page_token: str,
-) -> tuple[list[Order], str]:
+) -> tuple[list[OrderView], str]:
     """Any entity's orders; `status` an OrderStatus value or "", `entity_id`
     "" for every entity, `q` part of the number. Filtered by status, the oldest
     come first: the order waiting longest is the next to produce or ship."""
@@ -40,7 +41,7 @@ async def list_any_orders(
         )
     page = parse_page(page_size, page_token)
     async with deps.db.read() as s:
-        found, more = await deps.repo.orders.list(
+        found, more = await deps.repo.order_views.list(
             s,
             entity_id.strip() or None,
             status=OrderStatus(status) if status else None,
@@ -51,10 +52,13 @@ async def list_any_orders(
     return found, page.next_token(more)
 
 
-async def get_any_order(deps: Deps, principal: Principal | None, order_id: str) -> Order:
+async def get_any_order(deps: Deps, principal: Principal | None, order_id: str) -> OrderView:
     require_operator(principal)
     async with deps.db.read() as s:
-        return await load_order(deps, s, order_id, None)
+        view = await deps.repo.order_views.get(s, order_id, None) if order_id else None
+    if view is None:
+        raise order_not_found()
+    return view
 
 
 async def start_production(deps: Deps, principal: Principal | None, order_id: str) -> Order:

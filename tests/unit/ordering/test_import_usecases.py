@@ -93,5 +93,6 @@ async def test_background_import_with_bad_lines_fails_with_every_error(world: Wo
     await imports.process_import(world.deps, job.id)
     failed = await imports.get_import(world.deps, world.acme, job.id)
     assert failed.state == "FAILED" and failed.order_id == ""
+    assert failed.lines_done == failed.lines_total == 3  # every line was checked
     assert [e.field for e in failed.errors] == ["line 3: employeeNumber", "line 4: loadAmount"]
     assert await count(world, orders) == 0 and await count(world, order_imports) == 1

@@ -94,10 +94,11 @@ async def test_invoice_settled_twice_publishes_one_order_paid(world: World) -> N
     await orders.submit_order(world.deps, world.acme, order.id, "CARD")
     total = order.total_cents
     await pay(world, order.id, total, entity="ent-globex")  # another entity: ignored
-    assert (await orders.get_order(world.deps, world.acme, order.id)).status == ("AWAITING_PAYMENT")
+    seen = await orders.get_order(world.deps, world.acme, order.id)
+    assert seen.order.status == "AWAITING_PAYMENT"
     await pay(world, order.id, total, "ev-2")
     await pay(world, order.id, total, "ev-3")
-    paid = await orders.get_order(world.deps, world.acme, order.id)
+    paid = (await orders.get_order(world.deps, world.acme, order.id)).order
     assert paid.status == "PAID" and paid.invoice_id == "inv-1"
     [event] = await world.events("OrderPaid")
     assert (event.entity_id, event.order_id, event.amount.amount_cents) == (
@@ -147,7 +148,7 @@ async def test_list_orders_filters(world: World) -> None:
     async def numbers(**kw) -> list[str]:
         args = {"status": "", "date_from": "", "date_to": "", "page_size": 0, "page_token": ""}
         found, _ = await orders.list_orders(world.deps, world.acme, **{**args, **kw})
-        return [d.number for d in found]
+        return [d.order.number for d in found]
 
     assert await numbers() == [second.number, first.number]
     assert await numbers(status="DRAFT") == [first.number]

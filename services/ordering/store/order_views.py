@@ -1,0 +1,113 @@
+"""Orders as customers and operators read them (`OrderView`): the order, its
+first lines and the figures over all its lines (stored on the order by every
+write), whatever its size; and its lines page by page.
+
+A page of lines is a range of positions (0, 1, 2... in each order, on a unique
+index): it costs the page, not the lines before it. Customer calls pass their
+entity id (another entity's order is not found); operators pass None."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal_runtime.pagination import Page
+from services.ordering.domain.order_views import LINES_SHOWN, LineTotals, OrderView
+from services.ordering.domain.orders import OrderLine, OrderStatus
+from services.ordering.store.orders import children, order_from_row, read_lines
+from services.ordering.store.tables import order_lines, orders
+
+o, line_c = orders.c, order_lines.c
+
+
+def _totals(row: Row) -> LineTotals:
+    return LineTotals(
+        count=row.line_count,
+        new_cards=row.new_cards,
+        loads_cents=row.loads_cents,
+        loaded=row.lines_loaded,
+        failed=row.lines_failed,
+    )
+
+
+class OrderViewsRepository:
+    async def get(
+        self, s: AsyncSession, order_id: str, entity_id: str | None, *, shown: int = LINES_SHOWN
+    ) -> OrderView | None:
+        query = select(orders).where(o.id == order_id)
+        if entity_id is not None:
+            query = query.where(o.entity_id == entity_id)
+        row = (await s.execute(query)).first()
+        return (await self._views(s, [row], shown))[0] if row else None
+
+    async def list(
+        self,
+        s: AsyncSession,
+        entity_id: str | None,
+        *,
+        status: OrderStatus | None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        number: str = "",
+        oldest_first: bool = False,
+        page: Page,
+        shown: int = LINES_SHOWN,
+    ) -> tuple[list[OrderView], bool]:
+        """A page, newest first (or oldest first); whether more follow. `number`:
+        part of the order number."""
+        query = select(orders)
+        if entity_id is not None:
+            query = query.where(o.entity_id == entity_id)
+        if number:
+            query = query.where(o.number.contains(number, autoescape=True))
+        if status is not None:
+            query = query.where(o.status == status.value)
+        if created_from is not None:
+            query = query.where(o.created_at >= created_from)
+        if created_before is not None:
+            query = query.where(o.created_at < created_before)
+        if oldest_first:
+            query = query.order_by(o.created_at.asc(), o.number.asc())
+        else:
+            query = query.order_by(o.created_at.desc(), o.number.desc())
+        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        return await self._views(s, rows[: page.limit], shown), len(rows) > page.limit
+
+    async def lines(
+        self, s: AsyncSession, order_id: str, entity_id: str | None, page: Page
+    ) -> tuple[list[OrderLine], bool] | None:
+        """The order's lines from position `page.offset`, `page.limit` of them;
+        whether more follow. None: no such order (for this entity)."""
+        query = select(o.id).where(o.id == order_id)
+        if entity_id is not None:
+            query = query.where(o.entity_id == entity_id)
+        if await s.scalar(query) is None:
+            return None
+        found = await read_lines(
+            s,
+            line_c.order_id == order_id,
+            line_c.position >= page.offset,
+            line_c.position < page.offset + page.limit + 1,
+        )
+        lines = found.get(order_id, [])
+        return lines[: page.limit], len(lines) > page.limit
+
+    @staticmethod
+    async def _views(s: AsyncSession, rows: Sequence[Row], shown: int) -> list[OrderView]:
+        """Three queries whatever the number of orders: their first `shown`
+        lines, their history, their stages."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        lines = await read_lines(s, line_c.order_id.in_(ids), line_c.position < shown)
+        history, stages = await children(s, ids)
+        return [
+            OrderView(
+                order_from_row(row, lines.get(row.id, []), history[row.id], stages[row.id]),
+                _totals(row),
+            )
+            for row in rows
+        ]
