@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install protos run test test-unit test-integration test-browser bench bench-load lint fmt buf-lint clean
+.PHONY: help install protos run test test-unit test-integration test-browser bench bench-load bench-events lint fmt buf-lint clean
 
 help:
 	@echo "make run    start the whole suite locally with demo data"
@@ -47,12 +47,18 @@ test-browser: protos
 bench: protos
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(PY) -m tests.bench.load --json var/bench/load.json
+	$(PY) -m tests.bench.events --json var/bench/events.json
 	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,mean,median,max,rounds
 
 # Only the load bench; e.g. make bench-load BENCH_ARGS="--databases sqlite --seconds 3"
 bench-load: protos
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(PY) -m tests.bench.load --json var/bench/load.json $(BENCH_ARGS)
+
+# Only the domain events bench (outbox relay throughput, commit -> handled latency);
+# e.g. make bench-events BENCH_ARGS="--databases sqlite --events 5000"
+bench-events: protos
+	$(PY) -m tests.bench.events --json var/bench/events.json $(BENCH_ARGS)
 
 lint: protos
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,10 @@
-"""Durable JetStream pull consumers with an inbox: each handler runs in one DB
+"""Durable JetStream pull consumers with an inbox: each handler runs in a DB
 transaction that also records the event id, so a redelivered event does
-nothing; the message is acked only after commit. An event that keeps failing
-goes to the dead letters (a table operators can read, and a NATS subject)."""
+nothing; the message is acked only after commit. A backlog is applied in
+batches (one transaction for several events, in their order); a batch that
+fails is rolled back whole and its events applied one by one. An event that
+keeps failing goes to the dead letters (a table operators can read, and a NATS
+subject)."""
 
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ class EventConsumer:
         handler: Handler,
         max_deliveries: int = 5,
         ack_wait_seconds: float = 30.0,
+        batch_size: int = 20,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -52,6 +56,7 @@ class EventConsumer:
         self.handler = handler
         self.max_deliveries = max_deliveries
         self.ack_wait_seconds = ack_wait_seconds
+        self.batch_size = batch_size
         parts = event_type.DESCRIPTOR.full_name.split(".")  # portal.<domain>.v1.<Name>
         self.domain, self.event_name = parts[1], parts[-1]
         self.subject = f"portal.{self.domain}.{self.event_name}"
@@ -83,16 +88,27 @@ class EventConsumer:
                 filter_subject=self.subject,
             ),
         )
+        batch = 1
         while not stop.is_set():
             try:
-                msgs = await sub.fetch(batch=20, timeout=1)
+                msgs = await sub.fetch(batch=batch, timeout=1)
             except (NatsTimeoutError, TimeoutError):
+                batch = 1
                 continue
-            for msg in msgs:
-                await self._process(msg)
+            if len(msgs) > 1:
+                await self._process_batch(msgs)
+            else:
+                for msg in msgs:
+                    await self._process(msg)
+            # A fetch returns once its whole batch came (or it expired): asking
+            # for more than the stream holds would make an event that arrives
+            # alone wait for others. So ask for what the server says is pending
+            # (a backlog drains in batches) and otherwise for one, which
+            # returns as soon as the next event is there.
+            last = msgs[-1].metadata if msgs else None
+            batch = max(1, min(self.batch_size, last.num_pending if last else 0))
 
     async def _process(self, msg) -> None:  # type: ignore[no-untyped-def]
-        headers = msg.headers or {}
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
         try:
             event = self.event_type.FromString(msg.data)
@@ -100,12 +116,10 @@ class EventConsumer:
             await self._dead_letter(msg, f"undecodable payload: {exc}", deliveries)
             await msg.ack()
             return
-        event_id = headers.get("ce-id") or getattr(event, "event_id", "") or msg.metadata.sequence
-        with tracer.start_as_current_span(
-            f"consume {self.subject}", context=extract(headers), kind=trace.SpanKind.CONSUMER
-        ):
+        event_id = _event_id(msg, event)
+        with self._span(msg):
             try:
-                applied = await self.apply(str(event_id), event)
+                applied = await self.apply(event_id, event)
             except Exception as exc:
                 if deliveries >= self.max_deliveries:
                     log.exception("event %s failed %d times: dead letter", event_id, deliveries)
@@ -118,25 +132,76 @@ class EventConsumer:
         await msg.ack()
         log.debug("event %s %s", event_id, "applied" if applied else "already applied")
 
+    async def _process_batch(self, msgs: list) -> None:  # type: ignore[type-arg]
+        """A backlog's batch: every handler in one transaction with one inbox
+        write, then every message acked, so that the commit and the round trips
+        are paid once per batch rather than per event. If anything fails
+        (a handler, an undecodable payload, another replica's inbox row) the
+        batch is rolled back whole and each message goes the one-by-one way:
+        its own transaction, retries, dead letters."""
+        try:
+            batch = [(msg, self.event_type.FromString(msg.data)) for msg in msgs]
+            await self._apply_batch(batch)
+        except Exception as exc:
+            log.info("batch of %d events failed (%s); one at a time", len(msgs), exc)
+            for msg in msgs:
+                await self._process(msg)
+            return
+        for msg in msgs:
+            await msg.ack()
+
+    async def _apply_batch(self, batch: list[tuple[Any, Message]]) -> None:
+        ids = [_event_id(msg, event) for msg, event in batch]
+        async with self.db.transaction() as session:
+            seen = set(
+                (
+                    await session.execute(
+                        select(inbox_table.c.event_id).where(
+                            inbox_table.c.consumer == self.durable,
+                            inbox_table.c.event_id.in_(ids),
+                        )
+                    )
+                ).scalars()
+            )
+            fresh = []
+            for event_id, (msg, event) in zip(ids, batch, strict=True):
+                if event_id in seen:  # applied before, or twice in this batch
+                    continue
+                seen.add(event_id)
+                with self._span(msg):
+                    await self.handler(session, event)
+                fresh.append(
+                    {
+                        "consumer": self.durable,
+                        "event_id": event_id,
+                        "received_at": datetime.now(UTC),
+                    }
+                )
+            if fresh:
+                await session.execute(insert(inbox_table), fresh)
+
+    def _span(self, msg):  # type: ignore[no-untyped-def]
+        return tracer.start_as_current_span(
+            f"consume {self.subject}",
+            context=extract(msg.headers or {}),
+            kind=trace.SpanKind.CONSUMER,
+        )
+
     async def apply(self, event_id: str, event: Message) -> bool:
         """Runs the handler once for this event id (inbox); False if already applied."""
         try:
             async with self.db.transaction() as session:
-                seen = await session.execute(
-                    select(inbox_table.c.event_id).where(
-                        inbox_table.c.consumer == self.durable, inbox_table.c.event_id == event_id
-                    )
-                )
-                if seen.first() is not None:
-                    return False
-                await self.handler(session, event)
+                # The inbox row first: an event applied before (or being
+                # applied by another replica, whose row this insert waits for)
+                # fails here, before its handler runs, and costs no lookup.
                 await session.execute(
                     insert(inbox_table).values(
                         consumer=self.durable, event_id=event_id, received_at=datetime.now(UTC)
                     )
                 )
+                await self.handler(session, event)
         except IntegrityError:
-            # Another replica recorded it first: applied once, by them.
+            # Applied once already, by us or by another replica.
             return False
         return True
 
@@ -167,6 +232,11 @@ class EventConsumer:
             )
         except Exception:
             log.warning("could not publish dead letter of %s to NATS", event_id)
+
+
+def _event_id(msg, event: Message) -> str:  # type: ignore[no-untyped-def]
+    headers = msg.headers or {}
+    return str(headers.get("ce-id") or getattr(event, "event_id", "") or msg.metadata.sequence)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
