@@ -35,6 +35,10 @@ tracer = trace.get_tracer(__name__)
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
 
+class _AlreadyApplied(Exception):
+    """The event's inbox row exists: applied once already, by us or another replica."""
+
+
 class EventConsumer:
     """Consumes one event type for one service."""
 
@@ -194,14 +198,20 @@ class EventConsumer:
                 # The inbox row first: an event applied before (or being
                 # applied by another replica, whose row this insert waits for)
                 # fails here, before its handler runs, and costs no lookup.
-                await session.execute(
-                    insert(inbox_table).values(
-                        consumer=self.durable, event_id=event_id, received_at=datetime.now(UTC)
+                try:
+                    await session.execute(
+                        insert(inbox_table).values(
+                            consumer=self.durable,
+                            event_id=event_id,
+                            received_at=datetime.now(UTC),
+                        )
                     )
-                )
+                except IntegrityError as exc:
+                    raise _AlreadyApplied from exc
+                # A handler's own IntegrityError is a failure like any other
+                # (retried, then dead-lettered), not a duplicate delivery.
                 await self.handler(session, event)
-        except IntegrityError:
-            # Applied once already, by us or by another replica.
+        except _AlreadyApplied:
             return False
         return True
 

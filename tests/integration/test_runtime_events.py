@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from nats.errors import BadSubjectError
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from deploy.local.natsserver import NatsServer
 from portal.ordering.v1 import events_pb2
 from portal_runtime.bus import Bus
 from portal_runtime.consumer import EventConsumer
-from portal_runtime.db import Database, add_runtime_tables, outbox_table
+from portal_runtime.db import Database, add_runtime_tables, inbox_table, outbox_table
 from portal_runtime.outbox import OutboxRelay, add_event, new_event
 from tests.support.databases import database_kinds, database_url, drop_postgres_database
 
@@ -136,6 +137,36 @@ async def test_a_redelivered_event_does_nothing(db: Database, tmp_path: Path):
         assert await consumer.apply(event.event_id, event) is True
         assert await consumer.apply(event.event_id, event) is False
         assert await _count_applied(db) == 1
+    finally:
+        await bus.close()
+        nats.stop()
+
+
+async def test_a_handlers_own_integrity_error_is_a_failure_not_a_duplicate(
+    db: Database, tmp_path: Path
+):
+    nats = NatsServer(tmp_path / "js").start()
+    bus = Bus(nats.url, name="test")
+    bus.start()
+    await bus.connected.wait()
+
+    async def insert_twice(session, event) -> None:
+        # The handler breaks a unique key of its own (a bug, or a race it lost).
+        await session.execute(insert(applied).values(order_id=event.order_id, times=1))
+        await session.execute(insert(applied).values(order_id=event.order_id, times=1))
+
+    consumer = EventConsumer(
+        service="dupkey", db=db, bus=bus, event_type=events_pb2.OrderPaid, handler=insert_twice
+    )
+    try:
+        event = new_event(events_pb2.OrderPaid, entity_id="e1", order_id="k1")
+        with pytest.raises(IntegrityError):
+            await consumer.apply(event.event_id, event)
+        # Nothing of it stayed: not its rows, not its inbox row (so it is retried).
+        assert await _count_applied(db) == 0
+        async with db.transaction() as session:
+            seen = (await session.execute(select(func.count()).select_from(inbox_table))).scalar()
+        assert seen == 0
     finally:
         await bus.close()
         nats.stop()
