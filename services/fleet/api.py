@@ -27,7 +27,7 @@ class FleetApi(fleet_pb2_grpc.FleetServiceServicer):
         self.deps = deps
 
     async def ListLines(self, request: pb.ListLinesRequest, context):
-        page = await lines.line_page(
+        page = await lines.list_lines(
             self.deps,
             current_principal(),
             q=request.q,

@@ -41,30 +41,6 @@ async def list_lines(
     customer_number: str = "",
     page_size: int = 0,
     page_token: str = "",
-) -> tuple[list[Line], str]:
-    page = await line_page(
-        deps,
-        principal,
-        q=q,
-        status=status,
-        plan=plan,
-        customer_number=customer_number,
-        page_size=page_size,
-        page_token=page_token,
-    )
-    return page.lines, page.next_page_token
-
-
-async def line_page(
-    deps: Deps,
-    principal: Principal | None,
-    *,
-    q: str = "",
-    status: LineStatus | None = None,
-    plan: str = "",
-    customer_number: str = "",
-    page_size: int = 0,
-    page_token: str = "",
 ) -> LinePage:
     """A page of lines and when the fleet data last changed, read together."""
     entity_id = customer_entity(principal)
@@ -74,13 +50,6 @@ async def line_page(
         found, more = await deps.repo.lines.list(s, entity_id, criteria, page)
         updated = await deps.repo.lines.last_updated(s, entity_id)
     return LinePage(found, page.next_token(more), updated)
-
-
-async def fleet_updated_at(deps: Deps, principal: Principal | None) -> datetime | None:
-    """When the entity's fleet data last changed (None: no lines yet)."""
-    entity_id = customer_entity(principal)
-    async with deps.db.read() as s:
-        return await deps.repo.lines.last_updated(s, entity_id)
 
 
 async def get_line(deps: Deps, principal: Principal | None, line_id: str) -> Line:

@@ -158,7 +158,7 @@ async def import_lines(
     await line_usecases.import_lines(
         world.deps, world.operator, line_file(line_rows), principal.entity_id
     )
-    found, _ = await line_usecases.list_lines(world.deps, principal, page_size=500)
+    found = (await line_usecases.list_lines(world.deps, principal, page_size=500)).lines
     by_number = {line.number.e164: line for line in found}
     numbers = [world.deps.parse_number(row[0]) for row in line_rows]
     return [by_number[number.e164] for number in numbers if number is not None]

@@ -27,7 +27,7 @@ async def _imported(world: World, rows: list[list[str]] = ROWS, entity: str = "e
 
 
 async def _numbers(world: World, **criteria) -> list[str]:
-    found, _ = await lines.list_lines(world.deps, world.acme, **criteria)
+    found = (await lines.list_lines(world.deps, world.acme, **criteria)).lines
     return [line.number.e164 for line in found]
 
 
@@ -48,15 +48,17 @@ async def test_import_then_search(world: World) -> None:
 
 async def test_pages(world: World) -> None:
     await _imported(world)
-    first, token = await lines.list_lines(world.deps, world.acme, page_size=2)
+    page = await lines.list_lines(world.deps, world.acme, page_size=2)
+    first, token = page.lines, page.next_page_token
     assert len(first) == 2 and token
-    rest, token = await lines.list_lines(world.deps, world.acme, page_size=2, page_token=token)
+    page = await lines.list_lines(world.deps, world.acme, page_size=2, page_token=token)
+    rest, token = page.lines, page.next_page_token
     assert len(rest) == 1 and token == ""
 
 
 async def test_a_known_number_updates_its_line(world: World) -> None:
     await _imported(world)
-    (before,) = (await lines.list_lines(world.deps, world.acme, q="0470123456"))[0]
+    (before,) = (await lines.list_lines(world.deps, world.acme, q="0470123456")).lines
     again = [line_row("+32470123456", 9, "Ada King", status="terminated", options="")]
     result = await _imported(world, again)
     assert (result.created, result.updated) == (0, 1)
@@ -67,8 +69,8 @@ async def test_a_known_number_updates_its_line(world: World) -> None:
 
 async def test_another_entity_does_not_see_the_lines(world: World) -> None:
     await _imported(world)
-    found, _ = await lines.list_lines(world.deps, world.acme)
-    assert (await lines.list_lines(world.deps, world.globex))[0] == []
+    found = (await lines.list_lines(world.deps, world.acme)).lines
+    assert (await lines.list_lines(world.deps, world.globex)).lines == []
     with pytest.raises(NotFound):
         await lines.get_line(world.deps, world.globex, found[0].id)
     # The same number for another entity is another line.
