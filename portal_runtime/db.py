@@ -155,12 +155,9 @@ class Database:
         else:
             _ping_idle_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Same pool, marked so that the SQLite begin hook opens a read-only,
-        # deferred transaction (see read()).
-        self._read_sessions = async_sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
-        # SQLite reads run on the loop's thread (portal_runtime.read_session).
+        # SQLite reads have their own read-only connections, used on the loop's
+        # thread (portal_runtime.read_session); an in-memory database (one per
+        # connection) has no file to share, its reads go through transactions.
         self._sqlite_reads = (
             sqlite_read_engine(url)
             if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:")
@@ -196,7 +193,7 @@ class Database:
             with read_transaction(self._sqlite_reads) as sync_session:
                 yield sync_session  # type: ignore[misc]
             return
-        async with self._read_sessions() as session, session.begin():
+        async with self._sessions() as session, session.begin():
             yield session
 
     async def migrate(self, script_location: Path) -> None:
@@ -221,8 +218,6 @@ class Database:
         if self._sqlite_reads is not None:
             self._sqlite_reads.dispose()
 
-
-READ_ONLY = "portal_read_only"
 
 # A pooled server connection unused for longer than this is pinged before use.
 IDLE_PING_SECONDS = 5.0
@@ -253,8 +248,7 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     # SQLite allows one writer; a deferred transaction that later wants to write
     # fails at once with SQLITE_BUSY instead of waiting. BEGIN IMMEDIATE takes
     # the write lock up front, so the busy timeout applies and callers queue.
-    # Reads (Database.read) need no lock in WAL mode: a deferred BEGIN, with
-    # query_only on so that a write there cannot try to upgrade mid-way.
+    # Reads (Database.read) use read_session's own query_only connections.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
@@ -270,9 +264,4 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        read_only = bool(conn.get_execution_options().get(READ_ONLY))
-        info = conn.connection.info
-        if info.get(READ_ONLY, False) != read_only:
-            conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
-            info[READ_ONLY] = read_only
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
