@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from portal_runtime.read_session import read_transaction, sqlite_read_engine
+from portal_runtime.read_session import SqliteReads
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class Database:
         # thread (portal_runtime.read_session); an in-memory database (one per
         # connection) has no file to share, its reads go through transactions.
         self._sqlite_reads = (
-            sqlite_read_engine(url)
+            SqliteReads(url)
             if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:")
             else None
         )
@@ -190,7 +190,7 @@ class Database:
         record); a long export streams through `transaction()` or its own
         chunks."""
         if self._sqlite_reads is not None:
-            with read_transaction(self._sqlite_reads) as sync_session:
+            with self._sqlite_reads.transaction() as sync_session:
                 yield sync_session  # type: ignore[misc]
             return
         async with self._sessions() as session, session.begin():

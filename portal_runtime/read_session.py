@@ -92,7 +92,38 @@ def sqlite_read_engine(url: str) -> Engine:
     return engine
 
 
-@contextmanager
-def read_transaction(engine: Engine) -> Iterator[SyncReadSession]:
-    with engine.connect() as conn, conn.begin():
-        yield SyncReadSession(conn)
+class SqliteReads:
+    """Read transactions on a file's read-only connections.
+
+    A connection stays open between transactions (up to `KEEP_IDLE` of them):
+    checking one out of the pool and wrapping it again costs more than the
+    indexed reads of a whole GetMe. Each transaction still starts its own
+    snapshot (the deferred BEGIN at its first statement) and ends with a
+    rollback, so nothing is kept between two of them but the open file."""
+
+    KEEP_IDLE = 4
+
+    def __init__(self, url: str) -> None:
+        self.engine = sqlite_read_engine(url)
+        self._idle: list[Connection] = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[SyncReadSession]:
+        conn = self._idle.pop() if self._idle else self.engine.connect()
+        try:
+            yield SyncReadSession(conn)
+        finally:
+            try:
+                conn.rollback()  # a read has nothing to commit
+            except BaseException:
+                conn.close()
+                raise
+            if conn.invalidated or len(self._idle) >= self.KEEP_IDLE:
+                conn.close()
+            else:
+                self._idle.append(conn)
+
+    def dispose(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
+        self.engine.dispose()

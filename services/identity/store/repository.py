@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from services.identity.store.accounts import AccountsRepository
 from services.identity.store.credentials import LinksRepository, SessionsRepository
+from services.identity.store.me import MeRepository
 from services.identity.store.profiles import ProfilesRepository
 from services.identity.store.users import MembershipsRepository, UsersRepository
 
@@ -21,3 +22,4 @@ class Repository:
         self.profiles = ProfilesRepository()
         self.links = LinksRepository()
         self.sessions = SessionsRepository()
+        self.me = MeRepository()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.auth import authenticated
 from portal_runtime.db import new_id
 from portal_runtime.errors import AlreadyExists, NotFound, Violations
 from portal_runtime.outbox import add_event
@@ -18,16 +19,17 @@ from portal_runtime.pagination import parse_page
 from portal_runtime.tokens import Principal
 from services.identity import events
 from services.identity.domain import accounts as rules
+from services.identity.domain import profiles as profile_rules
 from services.identity.domain.accounts import Account, DelegationUnlocked, Entity, UnlockRule
 from services.identity.domain.contracts import Contract, contract_label
 from services.identity.domain.emails import parse_email
 from services.identity.domain.profiles import ADMIN_PROFILE_ID
+from services.identity.domain.refresh import ensure_session_alive, session_state
 from services.identity.domain.users import Membership, User, person_name
 from services.identity.usecases.account_events import publish_account_updated
 from services.identity.usecases.common import (
     Deps,
     caller,
-    resolve_profile,
 )
 from services.identity.usecases.links import send_activation
 
@@ -118,28 +120,29 @@ async def _change_own_account(
 
 
 async def get_me(deps: Deps, principal: Principal | None) -> MeData:
+    principal = authenticated(principal)
     async with deps.db.read() as s:
-        user = await caller(deps, s, principal)
-        assert principal is not None
-        memberships = await deps.repo.memberships.active_of_user(s, user.id)
-        by_id = await deps.repo.accounts.entities_by_ids(s, [m.entity_id for m in memberships])
-        entities = [by_id[m.entity_id] for m in memberships if m.entity_id in by_id]
-        current = None
-        current_entity = by_id.get(principal.entity_id)
-        permissions: frozenset[str] = frozenset()
-        membership = next((m for m in memberships if m.entity_id == principal.entity_id), None)
-        if membership is not None:
-            # The active membership is already loaded: its profile gives both the
-            # name and the permissions (no second membership or profile read).
-            try:
-                profile = await resolve_profile(deps, s, principal.entity_id, membership.profile_id)
-            except NotFound:
-                profile = None
-            current = MemberData(
-                user, membership.profile_id, profile.name if profile else "", user.status
-            )
-            permissions = profile.permissions if profile else frozenset()
-        return MeData(user, current, current_entity, permissions, entities)
+        # One statement (the call every page makes); the same rules as `caller`
+        # and `resolve_profile`, applied to what it read.
+        rows = await deps.repo.me.load(
+            s, principal.user_id, principal.session_id, principal.entity_id
+        )
+    user = rows.user if rows is not None else None
+    family = rows.family if rows is not None and principal.session_id else None
+    ensure_session_alive(session_state(family, user), principal.issued_at)
+    assert rows is not None and user is not None
+    entities = [entity for _, entity in rows.memberships if entity is not None]
+    current_entity = next((e for e in entities if e.id == principal.entity_id), None)
+    current = None
+    permissions: frozenset[str] = frozenset()
+    membership = next((m for m, _ in rows.memberships if m.entity_id == principal.entity_id), None)
+    if membership is not None:
+        profile = profile_rules.built_in(membership.profile_id) or rows.custom_profile
+        current = MemberData(
+            user, membership.profile_id, profile.name if profile else "", user.status
+        )
+        permissions = profile.permissions if profile else frozenset()
+    return MeData(user, current, current_entity, permissions, entities)
 
 
 # ---- operators ----------------------------------------------------------------
