@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from portal_runtime import db as db_module
@@ -71,6 +71,43 @@ async def test_sqlite_read_transaction_refuses_writes(tmp_path: Path) -> None:
                 await s.execute(insert(things).values(id="x", n=1))
         async with database.read() as s:
             assert (await s.execute(select(things))).all() == []
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_writers_of_a_process_queue_in_arrival_order(tmp_path: Path) -> None:
+    database = await _database(f"sqlite:///{tmp_path / 'writers.db'}")
+    try:
+        committed: list[int] = []
+
+        async def write(n: int) -> None:
+            async with database.transaction() as s:
+                await s.execute(insert(things).values(id=f"w{n}", n=n))
+                await asyncio.sleep(0)  # the others arrive meanwhile
+            committed.append(n)
+
+        await asyncio.gather(*(write(n) for n in range(50)))
+        # Left to SQLite's busy polling they finished in any order (and the
+        # unlucky ones waited for sleeps of up to 100 ms each).
+        assert committed == list(range(50))
+        async with database.read() as s:
+            assert (await s.scalar(select(func.count()).select_from(things))) == 50
+    finally:
+        await database.dispose()
+
+
+async def test_a_sqlite_write_transaction_inside_another_is_refused_not_deadlocked(
+    tmp_path: Path,
+) -> None:
+    database = await _database(f"sqlite:///{tmp_path / 'nested.db'}")
+    try:
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="outer", n=1))
+            with pytest.raises(RuntimeError, match="inside another"):
+                async with database.transaction():
+                    pass
+        async with database.read() as s:
+            assert (await s.scalar(select(things.c.n).where(things.c.id == "outer"))) == 1
     finally:
         await database.dispose()
 
