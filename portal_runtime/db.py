@@ -156,6 +156,13 @@ class Database:
         else:
             _ping_idle_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads run without BEGIN/COMMIT: at READ COMMITTED each
+        # statement takes its own snapshot inside a transaction too, so the two
+        # round trips bought nothing (GetMe: three round trips -> one).
+        reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self.dialect == "postgresql":
+            _refuse_writes(reads)
+        self._pg_reads = async_sessionmaker(reads, expire_on_commit=False)
         # SQLite reads have their own read-only connections, used on the loop's
         # thread (portal_runtime.read_session); an in-memory database (one per
         # connection) has no file to share, its reads go through transactions.
@@ -219,6 +226,10 @@ class Database:
             with self._sqlite_reads.transaction() as sync_session:
                 yield sync_session  # type: ignore[misc]
             return
+        if self.dialect == "postgresql":
+            async with self._pg_reads() as session:
+                yield session
+            return
         async with self._sessions() as session, session.begin():
             yield session
 
@@ -268,6 +279,19 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
             engine.sync_engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
             raise DisconnectionError(f"pooled connection lost: {exc}") from exc
+
+
+def _refuse_writes(engine: AsyncEngine) -> None:
+    # Autocommit would make each write of a read() final at once; like SQLite's
+    # query_only connections, refuse it instead (this engine's events only).
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before(_conn, _cursor, statement, _params, context, _many) -> None:  # type: ignore[no-untyped-def]
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            raise ReadOnlyViolation(f"a write inside Database.read(): {statement[:80]}")
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A statement that writes, run inside `Database.read()` on PostgreSQL."""
 
 
 def _serialize_sqlite_writers(engine: AsyncEngine) -> None:

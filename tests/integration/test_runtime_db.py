@@ -12,7 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from sqlalchemy.exc import OperationalError
 
 from portal_runtime import db as db_module
-from portal_runtime.db import Database
+from portal_runtime.db import Database, ReadOnlyViolation
 from tests.support.databases import (
     create_postgres_database,
     drop_postgres_database,
@@ -134,6 +134,29 @@ async def test_postgres_connection_cut_while_idle_is_replaced(monkeypatch) -> No
             assert (await s.scalar(select(things.c.n).where(things.c.id == "a"))) == 1
         async with database.transaction() as s:
             await s.execute(insert(things).values(id="b", n=2))
+    finally:
+        await database.dispose()
+        drop_postgres_database(url)
+
+
+@pytest.mark.skipif(postgres_admin_url() is None, reason="no PostgreSQL server")
+async def test_postgres_reads_see_each_commit_and_refuse_writes() -> None:
+    url = create_postgres_database("portail_runtime_reads")
+    database = await _database(url)
+    try:
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="a", n=1))
+        async with database.read() as s:
+            assert (await s.scalar(select(things.c.n).where(things.c.id == "a"))) == 1
+            # Reads run in autocommit (no BEGIN/COMMIT round trips): a write
+            # there would be final at once, so it is refused before it is sent.
+            with pytest.raises(ReadOnlyViolation):
+                await s.execute(insert(things).values(id="x", n=9))
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="b", n=2))
+        async with database.read() as s:
+            rows = (await s.execute(select(things.c.id).order_by(things.c.id))).all()
+        assert [r.id for r in rows] == ["a", "b"]
     finally:
         await database.dispose()
         drop_postgres_database(url)
