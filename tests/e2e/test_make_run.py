@@ -225,7 +225,7 @@ def test_make_run_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: 
             f"{base}/v1/orders",
             headers={"Authorization": f"Bearer {manager.json()['accessToken']}"},
         )
-        assert [len(o["lines"]) for o in orders.json()["orders"]] == [3], orders.text
+        assert [o["lineCount"] for o in orders.json()["orders"]] == [3], orders.text
         fleet = httpx.get(
             f"{base}/v1/fleet/lines",
             params={"pageSize": 500},

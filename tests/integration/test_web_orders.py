@@ -455,8 +455,9 @@ def test_a_unit_order_then_submitted_by_transfer_shows_the_reference(
             f"new_card-{ana['id']}": "1",
         },
     )
-    (order,) = _orders(api, token)
-    assert str(made.url).endswith(f"/orders/{order['id']}")
+    (listed,) = _orders(api, token)
+    assert str(made.url).endswith(f"/orders/{listed['id']}")
+    order = api.get(f"/v1/orders/{listed['id']}", token).json()
     lines = {(li["beneficiaryId"], li["loadAmountCents"], li["newCard"]) for li in order["lines"]}
     assert lines == {(ana["id"], "2550", True), (bob["id"], "4000", False)}
 

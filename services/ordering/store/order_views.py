@@ -1,6 +1,8 @@
 """Orders as customers and operators read them (`OrderView`): the order, its
 first lines and the figures over all its lines (stored on the order by every
-write), whatever its size; and its lines page by page.
+write), whatever its size; and its lines page by page. Lists carry the orders
+and their figures without lines: a page of 20 orders would otherwise carry up
+to 2,000 lines nobody shows there (the lines are the order's page).
 
 A page of lines is a range of positions (0, 1, 2... in each order, on a unique
 index): it costs the page, not the lines before it. Customer calls pass their
@@ -54,10 +56,9 @@ class OrderViewsRepository:
         number: str = "",
         oldest_first: bool = False,
         page: Page,
-        shown: int = LINES_SHOWN,
     ) -> tuple[list[OrderView], bool]:
-        """A page, newest first (or oldest first); whether more follow. `number`:
-        part of the order number."""
+        """A page, newest first (or oldest first), without lines; whether more
+        follow. `number`: part of the order number."""
         query = select(orders)
         if entity_id is not None:
             query = query.where(o.entity_id == entity_id)
@@ -74,7 +75,7 @@ class OrderViewsRepository:
         else:
             query = query.order_by(o.created_at.desc(), o.number.desc())
         rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
-        return await self._views(s, rows[: page.limit], shown), len(rows) > page.limit
+        return await self._views(s, rows[: page.limit], 0), len(rows) > page.limit
 
     async def lines(
         self, s: AsyncSession, order_id: str, entity_id: str | None, page: Page
@@ -97,12 +98,14 @@ class OrderViewsRepository:
 
     @staticmethod
     async def _views(s: AsyncSession, rows: Sequence[Row], shown: int) -> list[OrderView]:
-        """Three queries whatever the number of orders: their first `shown`
-        lines, their history, their stages."""
+        """At most three queries whatever the number of orders: their first
+        `shown` lines (none read when 0), their history, their stages."""
         ids = [row.id for row in rows]
         if not ids:
             return []
-        lines = await read_lines(s, line_c.order_id.in_(ids), line_c.position < shown)
+        lines = (
+            await read_lines(s, line_c.order_id.in_(ids), line_c.position < shown) if shown else {}
+        )
         history, stages = await children(s, ids)
         return [
             OrderView(
