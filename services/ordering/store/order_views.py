@@ -10,10 +10,12 @@ entity id (another entity's order is not found); operators pass None."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.pagination import Page
@@ -33,6 +35,28 @@ def _totals(row: Row) -> LineTotals:
         loaded=row.lines_loaded,
         failed=row.lines_failed,
     )
+
+
+@functools.cache
+def _list_statement(
+    by_entity: bool, by_status: bool, from_date: bool, before_date: bool, oldest_first: bool
+) -> Select[Any]:
+    """A list's statement for the filters given, built once per combination
+    (building and keying it cost more than running it)."""
+    query = select(orders)
+    if by_entity:
+        query = query.where(o.entity_id == bindparam("entity_id"))
+    if by_status:
+        query = query.where(o.status == bindparam("status"))
+    if from_date:
+        query = query.where(o.created_at >= bindparam("created_from"))
+    if before_date:
+        query = query.where(o.created_at < bindparam("created_before"))
+    if oldest_first:
+        query = query.order_by(o.created_at.asc(), o.number.asc())
+    else:
+        query = query.order_by(o.created_at.desc(), o.number.desc())
+    return query.offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 class OrderViewsRepository:
@@ -59,22 +83,25 @@ class OrderViewsRepository:
     ) -> tuple[list[OrderView], bool]:
         """A page, newest first (or oldest first), without lines; whether more
         follow. `number`: part of the order number."""
-        query = select(orders)
-        if entity_id is not None:
-            query = query.where(o.entity_id == entity_id)
-        if number:
+        params: dict[str, object] = {
+            "entity_id": entity_id,
+            "status": status.value if status is not None else None,
+            "created_from": created_from,
+            "created_before": created_before,
+            "offset": page.offset,
+            "limit": page.limit + 1,
+        }
+        shape = (
+            entity_id is not None,
+            status is not None,
+            created_from is not None,
+            created_before is not None,
+            oldest_first,
+        )
+        query = _list_statement(*shape)
+        if number:  # an operator's search: escaped as a literal, built each time
             query = query.where(o.number.contains(number, autoescape=True))
-        if status is not None:
-            query = query.where(o.status == status.value)
-        if created_from is not None:
-            query = query.where(o.created_at >= created_from)
-        if created_before is not None:
-            query = query.where(o.created_at < created_before)
-        if oldest_first:
-            query = query.order_by(o.created_at.asc(), o.number.asc())
-        else:
-            query = query.order_by(o.created_at.desc(), o.number.desc())
-        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        rows = (await s.execute(query, params)).all()
         return await self._views(s, rows[: page.limit], 0), len(rows) > page.limit
 
     async def lines(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -281,23 +281,33 @@ async def read_lines(s: AsyncSession, *where: Any) -> dict[str, list[OrderLine]]
     return grouped
 
 
+# Built once: every order read (a list, a detail) runs both.
+_HISTORY_OF = (
+    select(order_status_history)
+    .where(h.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(h.at, h.id)
+)
+_STAGES_OF = (
+    select(delivery_stages)
+    .where(d.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(d.at, d.id)
+)
+
+
 async def children(
     s: AsyncSession, order_ids: Sequence[str]
 ) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
     """The orders' status history and delivery stages, by order id (two
     queries whatever the number of orders)."""
     return (
-        await _grouped(s, order_status_history, order_ids, h.at, h.id),
-        await _grouped(s, delivery_stages, order_ids, d.at, d.id),
+        await _grouped(s, _HISTORY_OF, order_ids),
+        await _grouped(s, _STAGES_OF, order_ids),
     )
 
 
-async def _grouped(
-    s: AsyncSession, table: Table, order_ids: Sequence[str], *order_by: Any
-) -> dict[str, list[Row]]:
+async def _grouped(s: AsyncSession, query: Any, order_ids: Sequence[str]) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        query = select(table).where(table.c.order_id.in_(list(order_ids))).order_by(*order_by)
-        for row in (await s.execute(query)).all():
+        for row in (await s.execute(query, {"ids": list(order_ids)})).all():
             grouped[row.order_id].append(row)
     return grouped
