@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from portal_runtime.read_session import SqliteReads
+from portal_runtime.read_session import READ_ONLY, SqliteReads
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +228,7 @@ class Database:
             return
         if self.dialect == "postgresql":
             async with self._pg_reads() as session:
+                session.info[READ_ONLY] = True
                 yield session
             return
         async with self._sessions() as session, session.begin():

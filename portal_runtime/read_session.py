@@ -24,6 +24,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import Result
 
+# In a read session's `info`: nothing read there will be saved, so repositories
+# need not keep what they read for a later save (ordering's `tracking`).
+READ_ONLY = "portal.read_only"
+
 
 class SyncReadSession:
     """An `AsyncSession` look-alike for read-only transactions whose statements
@@ -33,7 +37,7 @@ class SyncReadSession:
         self._conn = conn
         # As on AsyncSession: the engine (its dialect) and a per-transaction dict.
         self.bind = conn.engine
-        self.info: dict[Any, Any] = {}
+        self.info: dict[Any, Any] = {READ_ONLY: True}
 
     async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result[Any]:
         return self._conn.execute(statement, params, **kw)

@@ -15,7 +15,7 @@ from services.ordering.domain.beneficiaries import Beneficiary, BeneficiaryRef, 
 from services.ordering.domain.orders import OrderStatus
 from services.ordering.store.bulk import insert_rows
 from services.ordering.store.tables import beneficiaries, order_lines, orders
-from services.ordering.store.tracking import remember_row, save_row
+from services.ordering.store.tracking import remember_row, save_row, tracked
 
 b = beneficiaries.c
 _IDS_PER_QUERY = 5_000
@@ -90,7 +90,8 @@ def _from_row(s: AsyncSession, row: Row) -> Beneficiary:
         updated_at=aware(row.updated_at),
         deleted_at=aware(row.deleted_at),
     )
-    remember_row(s, beneficiaries, _to_row(person))
+    if tracked(s):  # a list read in Database.read() is never saved
+        remember_row(s, beneficiaries, _to_row(person))
     return person
 
 

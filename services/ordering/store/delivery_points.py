@@ -13,7 +13,7 @@ from portal_runtime.pagination import Page
 from services.ordering.domain.delivery_points import Address, DeliveryPoint
 from services.ordering.domain.orders import OPEN_STATUSES
 from services.ordering.store.tables import delivery_points, orders
-from services.ordering.store.tracking import remember_row, save_row
+from services.ordering.store.tracking import remember_row, save_row, tracked
 
 d = delivery_points.c
 
@@ -59,7 +59,8 @@ def _from_row(s: AsyncSession, row: Row) -> DeliveryPoint:
         created_at=aware(row.created_at),
         deleted_at=aware(row.deleted_at),
     )
-    remember_row(s, delivery_points, _to_row(point))
+    if tracked(s):
+        remember_row(s, delivery_points, _to_row(point))
     return point
 
 

@@ -13,10 +13,18 @@ from typing import Any
 from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal_runtime.read_session import READ_ONLY
+
+
+def tracked(s: AsyncSession) -> bool:
+    """Whether what is read in `s` may be saved (not in `Database.read()`)."""
+    return not s.info.get(READ_ONLY)
+
 
 def remember(s: AsyncSession, kind: str, key: str, state: Any) -> None:
     """`state`: what the database now holds for `key`, as `save` will compare it."""
-    s.info.setdefault(kind, {})[key] = state
+    if tracked(s):
+        s.info.setdefault(kind, {})[key] = state
 
 
 def recall(s: AsyncSession, kind: str, key: str) -> Any:
