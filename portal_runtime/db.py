@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from portal_runtime.read_session import READ_ONLY, SqliteReads
+from portal_runtime.sqlite_writes import SqliteWrites
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +167,10 @@ class Database:
         # SQLite reads have their own read-only connections, used on the loop's
         # thread (portal_runtime.read_session); an in-memory database (one per
         # connection) has no file to share, its reads go through transactions.
-        self._sqlite_reads = (
-            SqliteReads(url)
-            if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:")
-            else None
-        )
+        on_file = self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:")
+        self._sqlite_reads = SqliteReads(url) if on_file else None
+        # Likewise its writes (portal_runtime.sqlite_writes), one at a time.
+        self._sqlite_writes = SqliteWrites(url) if on_file else None
         self._after_commit: list[Callable[[AsyncSession], None]] = []
         # SQLite has one writer. Left to SQLite, waiting writers poll the lock
         # with sleeps of up to 100 ms (busy_timeout), out of order: under 50
@@ -204,6 +204,12 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        if self._sqlite_writes is not None:
+            async with self._sqlite_writes.transaction() as sync_session:
+                yield sync_session  # type: ignore[misc]
+            for callback in self._after_commit:
+                callback(sync_session)  # type: ignore[arg-type]
+            return
         async with self._sessions() as session:
             async with session.begin():
                 yield session
@@ -255,6 +261,8 @@ class Database:
         await self.engine.dispose()
         if self._sqlite_reads is not None:
             self._sqlite_reads.dispose()
+        if self._sqlite_writes is not None:
+            self._sqlite_writes.dispose()
 
 
 # A pooled server connection unused for longer than this is pinged before use.

@@ -17,6 +17,7 @@ loop).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -48,22 +49,27 @@ class SyncReadSession:
     async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
         return self._conn.scalars(statement, params, **kw)
 
-    async def stream(self, statement: Any, params: Any = None, **kw: Any) -> _RowStream:
-        return _RowStream(self._conn.execute(statement, params, **kw))
+    async def stream(self, statement: Any, params: Any = None, **kw: Any) -> RowStream:
+        return RowStream(self._conn.execute(statement, params, **kw))
 
 
-class _RowStream:
-    """`AsyncResult`'s iteration over a synchronous result."""
+class RowStream:
+    """`AsyncResult`'s iteration over a synchronous result; every `yield_every`
+    rows (when given) it lets the loop run other work."""
 
-    def __init__(self, result: Result[Any]) -> None:
+    def __init__(self, result: Result[Any], yield_every: int = 0) -> None:
         self._result = result
+        self._yield_every = yield_every
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._rows()
 
     async def _rows(self) -> AsyncIterator[Any]:
-        for row in self._result:
+        every = self._yield_every
+        for n, row in enumerate(self._result, 1):
             yield row
+            if every and n % every == 0:
+                await asyncio.sleep(0)
 
 
 def sqlite_read_engine(url: str) -> Engine:

@@ -4,12 +4,13 @@ take SQLite's write lock, and server connections cut while idle in the pool."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal_runtime import db as db_module
 from portal_runtime.db import Database, ReadOnlyViolation
@@ -108,6 +109,94 @@ async def test_a_sqlite_write_transaction_inside_another_is_refused_not_deadlock
                     pass
         async with database.read() as s:
             assert (await s.scalar(select(things.c.n).where(things.c.id == "outer"))) == 1
+    finally:
+        await database.dispose()
+
+
+async def test_a_sqlite_writer_waits_for_another_process_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.db"
+    database = await _database(f"sqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)  # another process's writer
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO things (id, n) VALUES ('other', 1)")
+        ticks = 0
+
+        async def ticking() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(ticking())
+
+        async def write() -> None:
+            async with database.transaction() as s:
+                await s.execute(insert(things).values(id="ours", n=2))
+
+        writing = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writing.done()  # waiting for the lock...
+        assert ticks >= 10  # ...while the loop runs everything else
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, timeout=5)
+        ticker.cancel()
+        async with database.read() as s:
+            rows = (await s.execute(select(things.c.id).order_by(things.c.id))).all()
+        assert [r.id for r in rows] == ["other", "ours"]
+    finally:
+        other.close()
+        await database.dispose()
+
+
+async def test_a_refused_sqlite_write_changes_nothing_and_the_next_one_commits(
+    tmp_path: Path,
+) -> None:
+    database = await _database(f"sqlite:///{tmp_path / 'refused.db'}")
+    try:
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="a", n=1))
+        with pytest.raises(IntegrityError):
+            async with database.transaction() as s:
+                await s.execute(insert(things).values(id="b", n=2))
+                await s.execute(insert(things).values(id="a", n=3))  # duplicate key
+        with pytest.raises(asyncio.CancelledError):
+            async with database.transaction() as s:
+                await s.execute(insert(things).values(id="c", n=4))
+                raise asyncio.CancelledError  # the caller went away mid-transaction
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id="d", n=5))
+        async with database.read() as s:
+            rows = (await s.execute(select(things.c.id).order_by(things.c.id))).all()
+        assert [r.id for r in rows] == ["a", "d"]
+    finally:
+        await database.dispose()
+
+
+async def test_a_long_sqlite_stream_lets_the_loop_run(tmp_path: Path) -> None:
+    database = await _database(f"sqlite:///{tmp_path / 'stream.db'}")
+    try:
+        async with database.transaction() as s:
+            await s.execute(insert(things), [{"id": f"t{n:05d}", "n": n} for n in range(5000)])
+        ticks = 0
+
+        async def ticking() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.create_task(ticking())
+        await asyncio.sleep(0)
+        seen = 0
+        async with database.transaction() as s:
+            async for _ in await s.stream(select(things).execution_options(yield_per=100)):
+                seen += 1
+        ticker.cancel()
+        assert seen == 5000
+        assert ticks >= 5000 // 500  # the loop ran between chunks of rows
     finally:
         await database.dispose()
 
