@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -69,25 +70,67 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(entity_id: str, criteria: LineFilter) -> list[Any]:
-    where: list[Any] = [c.entity_id == entity_id]
-    if criteria.text:
-        text = _like(criteria.text)
+def _shape(criteria: LineFilter) -> tuple[bool, bool, bool, bool, bool]:
+    return (
+        bool(criteria.text),
+        bool(criteria.text and criteria.digits),
+        criteria.status is not None,
+        bool(criteria.plan),
+        bool(criteria.customer_number),
+    )
+
+
+def _params(entity_id: str, criteria: LineFilter) -> dict[str, Any]:
+    return {
+        "entity_id": entity_id,
+        "text": _like(criteria.text),
+        "digits": _like(criteria.digits),
+        "status": criteria.status.value if criteria.status is not None else None,
+        "plan": criteria.plan.lower(),
+        "customer_number": criteria.customer_number,
+    }
+
+
+def _conditions(
+    text: bool, digits: bool, status: bool, plan: bool, customer_number: bool
+) -> list[Any]:
+    where: list[Any] = [c.entity_id == bindparam("entity_id")]
+    if text:
+        pattern = bindparam("text")
         matches = [
-            func.lower(c.user_name).like(text, escape="\\"),
-            func.lower(c.customer_number).like(text, escape="\\"),
+            func.lower(c.user_name).like(pattern, escape="\\"),
+            func.lower(c.customer_number).like(pattern, escape="\\"),
         ]
-        if criteria.digits:
-            digits = _like(criteria.digits)
-            matches += [c.search_digits.like(digits, escape="\\"), c.iccid.like(digits)]
+        if digits:
+            digit_pattern = bindparam("digits")
+            matches += [
+                c.search_digits.like(digit_pattern, escape="\\"),
+                c.iccid.like(digit_pattern),
+            ]
         where.append(or_(*matches))
-    if criteria.status is not None:
-        where.append(c.status == criteria.status.value)
-    if criteria.plan:
-        where.append(func.lower(c.plan) == criteria.plan.lower())
-    if criteria.customer_number:
-        where.append(c.customer_number == criteria.customer_number)
+    if status:
+        where.append(c.status == bindparam("status"))
+    if plan:
+        where.append(func.lower(c.plan) == bindparam("plan"))
+    if customer_number:
+        where.append(c.customer_number == bindparam("customer_number"))
     return where
+
+
+@functools.cache
+def _page_statement(*shape: bool) -> Select[Any]:
+    """A page's statement for the criteria given, built once per combination
+    (building and keying it cost more than running it)."""
+    return (
+        select(lines)
+        .where(*_conditions(*shape))
+        .order_by(c.number, c.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
+_LAST_UPDATED = select(func.max(c.updated_at)).where(c.entity_id == bindparam("entity_id"))
 
 
 class LinesRepository:
@@ -100,20 +143,22 @@ class LinesRepository:
         self, s: AsyncSession, entity_id: str, criteria: LineFilter, page: Page
     ) -> tuple[list[Line], bool]:
         """A page by number; whether more follow."""
-        query = select(lines).where(*_where(entity_id, criteria)).order_by(c.number, c.id)
-        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        params = {**_params(entity_id, criteria), "offset": page.offset, "limit": page.limit + 1}
+        rows = (await s.execute(_page_statement(*_shape(criteria)), params)).all()
         return [_from_row(row) for row in rows[: page.limit]], len(rows) > page.limit
 
     async def last_updated(self, s: AsyncSession, entity_id: str) -> datetime | None:
-        newest = await s.scalar(select(func.max(c.updated_at)).where(c.entity_id == entity_id))
+        newest = await s.scalar(_LAST_UPDATED, {"entity_id": entity_id})
         return aware(newest)
 
     async def all_matching(
         self, s: AsyncSession, entity_id: str, criteria: LineFilter
     ) -> AsyncIterator[Line]:
         """Every line the criteria match, by number, read in chunks (exports)."""
-        query = select(lines).where(*_where(entity_id, criteria)).order_by(c.number, c.id)
-        result = await s.stream(query.execution_options(yield_per=_PER_QUERY))
+        query = select(lines).where(*_conditions(*_shape(criteria))).order_by(c.number, c.id)
+        result = await s.stream(
+            query.execution_options(yield_per=_PER_QUERY), _params(entity_id, criteria)
+        )
         async for row in result:
             yield _from_row(row)
 
