@@ -4,10 +4,11 @@ not found."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -287,34 +288,69 @@ def _equipment_row(machine: Equipment) -> dict[str, Any]:
     }
 
 
-def _where(entity_id: str, criteria: EquipmentFilter) -> list[Any]:
-    where: list[Any] = [e.entity_id == entity_id]
-    if not criteria.include_removed:
-        where.append(e.status != EquipmentStatus.REMOVED.value)
-    if criteria.q:
-        text = _like(criteria.q)
+def _shape(criteria: EquipmentFilter) -> tuple[bool, bool, bool, bool, bool, bool]:
+    return (
+        criteria.include_removed,
+        bool(criteria.q),
+        bool(criteria.q and criteria.q_key),
+        bool(criteria.brand),
+        bool(criteria.model),
+        bool(criteria.site_id),
+    )
+
+
+def _params(entity_id: str, criteria: EquipmentFilter) -> dict[str, Any]:
+    return {
+        "entity_id": entity_id,
+        "removed": EquipmentStatus.REMOVED.value,
+        "text": _like(criteria.q),
+        "key": _like(criteria.q_key).upper(),
+        "brand": criteria.brand.lower(),
+        "model_code": normalise_code(criteria.model) if criteria.model else "",
+        "model_name": criteria.model.lower(),
+        "site_id": criteria.site_id,
+    }
+
+
+def _conditions(
+    include_removed: bool, text: bool, key: bool, brand: bool, model: bool, site: bool
+) -> list[Any]:
+    where: list[Any] = [e.entity_id == bindparam("entity_id")]
+    if not include_removed:
+        where.append(e.status != bindparam("removed"))
+    if text:
+        pattern = bindparam("text")
         matches = [
-            func.lower(e.name).like(text, escape="\\"),
-            func.lower(e.reference).like(text, escape="\\"),
+            func.lower(e.name).like(pattern, escape="\\"),
+            func.lower(e.reference).like(pattern, escape="\\"),
         ]
-        if criteria.q_key:
-            matches.append(e.reference_key.like(_like(criteria.q_key).upper(), escape="\\"))
+        if key:
+            matches.append(e.reference_key.like(bindparam("key"), escape="\\"))
         where.append(or_(*matches))
-    if criteria.brand:
-        where.append(func.lower(m.brand) == criteria.brand.lower())
-    if criteria.model:
+    if brand:
+        where.append(func.lower(m.brand) == bindparam("brand"))
+    if model:
         where.append(
-            or_(
-                m.code == normalise_code(criteria.model),
-                func.lower(m.name) == criteria.model.lower(),
-            )
+            or_(m.code == bindparam("model_code"), func.lower(m.name) == bindparam("model_name"))
         )
-    if criteria.site_id:
-        where.append(e.site_id == criteria.site_id)
+    if site:
+        where.append(e.site_id == bindparam("site_id"))
     return where
 
 
 _ORDER = (func.lower(e.name), e.reference, e.id)
+
+
+@functools.cache
+def _matching(*shape: bool) -> Select[Any]:
+    """The machines matching criteria of this shape, by name: built once per
+    combination (building and keying it cost more than running it)."""
+    return _READ.where(*_conditions(*shape)).order_by(*_ORDER)
+
+
+@functools.cache
+def _page_statement(*shape: bool) -> Select[Any]:
+    return _matching(*shape).offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 class EquipmentRepository:
@@ -365,16 +401,16 @@ class EquipmentRepository:
         self, s: AsyncSession, entity_id: str, criteria: EquipmentFilter, page: Page
     ) -> tuple[list[Equipment], bool]:
         """A page by name; whether more follow."""
-        query = _READ.where(*_where(entity_id, criteria)).order_by(*_ORDER)
-        rows = (await s.execute(query.offset(page.offset).limit(page.limit + 1))).all()
+        params = {**_params(entity_id, criteria), "offset": page.offset, "limit": page.limit + 1}
+        rows = (await s.execute(_page_statement(*_shape(criteria)), params)).all()
         return [_equipment(row) for row in rows[: page.limit]], len(rows) > page.limit
 
     async def all_matching(
         self, s: AsyncSession, entity_id: str, criteria: EquipmentFilter
     ) -> AsyncIterator[Equipment]:
         """Every machine the criteria match, by name, read in chunks (exports)."""
-        query = _READ.where(*_where(entity_id, criteria)).order_by(*_ORDER)
-        result = await s.stream(query.execution_options(yield_per=_PER_QUERY))
+        query = _matching(*_shape(criteria)).execution_options(yield_per=_PER_QUERY)
+        result = await s.stream(query, _params(entity_id, criteria))
         async for row in result:
             yield _equipment(row)
 
