@@ -24,33 +24,46 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import Result
+from sqlalchemy.orm import Session
 
 # In a read session's `info`: nothing read there will be saved, so repositories
 # need not keep what they read for a later save (ordering's `tracking`).
 READ_ONLY = "portal.read_only"
 
 
-class SyncReadSession:
-    """An `AsyncSession` look-alike for read-only transactions whose statements
-    run synchronously on the calling thread (the event loop's)."""
+class SyncSession:
+    """The `AsyncSession` methods the repositories use, run synchronously on the
+    calling thread (the event loop's) by `runner`: a Connection (reads) or an
+    ORM Session on one (writes, portal_runtime.sqlite_writes)."""
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    # Rows a stream reads before it lets the loop run other work (0: never).
+    stream_yield_every = 0
+
+    def __init__(self, runner: Connection | Session, engine: Engine, info: dict[Any, Any]) -> None:
+        self._runner = runner
         # As on AsyncSession: the engine (its dialect) and a per-transaction dict.
-        self.bind = conn.engine
-        self.info: dict[Any, Any] = {READ_ONLY: True}
+        self.bind = engine
+        self.info = info
 
     async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result[Any]:
-        return self._conn.execute(statement, params, **kw)
+        return self._runner.execute(statement, params, **kw)
 
     async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return self._conn.scalar(statement, params, **kw)
+        return self._runner.scalar(statement, params, **kw)
 
     async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return self._conn.scalars(statement, params, **kw)
+        return self._runner.scalars(statement, params, **kw)
 
     async def stream(self, statement: Any, params: Any = None, **kw: Any) -> RowStream:
-        return RowStream(self._conn.execute(statement, params, **kw))
+        result = self._runner.execute(statement, params, **kw)
+        return RowStream(result, self.stream_yield_every)
+
+
+class SyncReadSession(SyncSession):
+    """A read-only transaction's session."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn, conn.engine, {READ_ONLY: True})
 
 
 class RowStream:

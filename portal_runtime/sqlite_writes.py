@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Dialect, create_engine, event
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session, SessionTransaction
 
-from portal_runtime.read_session import RowStream
+from portal_runtime.read_session import SyncSession
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +37,17 @@ _MAX_RETRY_SECONDS = 0.05
 STREAM_YIELD_EVERY = 500
 
 
-class SyncWriteSession:
-    """The subset of `AsyncSession` the repositories use, over a synchronous ORM
-    session bound to the transaction's connection (its `info` and events, such
-    as the outbox's, work as on an AsyncSession's `sync_session`)."""
+class SyncWriteSession(SyncSession):
+    """A write transaction's session: a synchronous ORM session bound to the
+    transaction's connection (its `info` and events, such as the outbox's, work
+    as on an AsyncSession's `sync_session`)."""
+
+    stream_yield_every = STREAM_YIELD_EVERY
 
     def __init__(self, session: Session, conn: Connection) -> None:
+        super().__init__(session, conn.engine, session.info)
         self.sync_session = session
         self._conn = conn
-        self.bind = conn.engine
-        self.info = session.info
-
-    async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result[Any]:
-        return self.sync_session.execute(statement, params, **kw)
-
-    async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return self.sync_session.scalar(statement, params, **kw)
-
-    async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return self.sync_session.scalars(statement, params, **kw)
-
-    async def stream(self, statement: Any, params: Any = None, **kw: Any) -> RowStream:
-        return RowStream(self.sync_session.execute(statement, params, **kw), STREAM_YIELD_EVERY)
 
     async def connection(self) -> _LoopConnection:
         return _LoopConnection(self._conn)

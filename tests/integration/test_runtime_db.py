@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
@@ -34,6 +35,16 @@ async def _database(url: str) -> Database:
     async with database.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     return database
+
+
+@pytest.fixture()
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A Database on a fresh SQLite file (its path: `make_url(db.url).database`)."""
+    database = await _database(f"sqlite:///{tmp_path / 'test.db'}")
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 async def test_sqlite_reads_run_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
@@ -76,41 +87,47 @@ async def test_sqlite_read_transaction_refuses_writes(tmp_path: Path) -> None:
         await database.dispose()
 
 
-async def test_sqlite_writers_of_a_process_queue_in_arrival_order(tmp_path: Path) -> None:
-    database = await _database(f"sqlite:///{tmp_path / 'writers.db'}")
-    try:
-        committed: list[int] = []
+async def test_sqlite_writers_of_a_process_queue_in_arrival_order(sqlite_db: Database) -> None:
+    database = sqlite_db
+    committed: list[int] = []
 
-        async def write(n: int) -> None:
-            async with database.transaction() as s:
-                await s.execute(insert(things).values(id=f"w{n}", n=n))
-                await asyncio.sleep(0)  # the others arrive meanwhile
-            committed.append(n)
+    async def write(n: int) -> None:
+        async with database.transaction() as s:
+            await s.execute(insert(things).values(id=f"w{n}", n=n))
+            await asyncio.sleep(0)  # the others arrive meanwhile
+        committed.append(n)
 
-        await asyncio.gather(*(write(n) for n in range(50)))
-        # Left to SQLite's busy polling they finished in any order (and the
-        # unlucky ones waited for sleeps of up to 100 ms each).
-        assert committed == list(range(50))
-        async with database.read() as s:
-            assert (await s.scalar(select(func.count()).select_from(things))) == 50
-    finally:
-        await database.dispose()
+    await asyncio.gather(*(write(n) for n in range(50)))
+    # Left to SQLite's busy polling they finished in any order (and the
+    # unlucky ones waited for sleeps of up to 100 ms each).
+    assert committed == list(range(50))
+    async with database.read() as s:
+        assert (await s.scalar(select(func.count()).select_from(things))) == 50
 
 
 async def test_a_sqlite_write_transaction_inside_another_is_refused_not_deadlocked(
-    tmp_path: Path,
+    sqlite_db: Database,
 ) -> None:
-    database = await _database(f"sqlite:///{tmp_path / 'nested.db'}")
-    try:
-        async with database.transaction() as s:
-            await s.execute(insert(things).values(id="outer", n=1))
-            with pytest.raises(RuntimeError, match="inside another"):
-                async with database.transaction():
-                    pass
-        async with database.read() as s:
-            assert (await s.scalar(select(things.c.n).where(things.c.id == "outer"))) == 1
-    finally:
-        await database.dispose()
+    database = sqlite_db
+    async with database.transaction() as s:
+        await s.execute(insert(things).values(id="outer", n=1))
+        with pytest.raises(RuntimeError, match="inside another"):
+            async with database.transaction():
+                pass
+    async with database.read() as s:
+        assert (await s.scalar(select(things.c.n).where(things.c.id == "outer"))) == 1
+
+
+def _loop_ticks(every: float) -> tuple[list[int], asyncio.Task[None]]:
+    """A task counting how often the event loop runs it (every `every` s)."""
+    ticks = [0]
+
+    async def ticking() -> None:
+        while True:
+            ticks[0] += 1
+            await asyncio.sleep(every)
+
+    return ticks, asyncio.create_task(ticking())
 
 
 async def test_a_sqlite_writer_waits_for_another_process_without_blocking_the_loop(
@@ -122,15 +139,7 @@ async def test_a_sqlite_writer_waits_for_another_process_without_blocking_the_lo
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("INSERT INTO things (id, n) VALUES ('other', 1)")
-        ticks = 0
-
-        async def ticking() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        ticker = asyncio.create_task(ticking())
+        ticks, ticker = _loop_ticks(every=0.01)
 
         async def write() -> None:
             async with database.transaction() as s:
@@ -139,7 +148,7 @@ async def test_a_sqlite_writer_waits_for_another_process_without_blocking_the_lo
         writing = asyncio.create_task(write())
         await asyncio.sleep(0.3)
         assert not writing.done()  # waiting for the lock...
-        assert ticks >= 10  # ...while the loop runs everything else
+        assert ticks[0] >= 10  # ...while the loop runs everything else
         other.execute("COMMIT")
         await asyncio.wait_for(writing, timeout=5)
         ticker.cancel()
@@ -152,53 +161,39 @@ async def test_a_sqlite_writer_waits_for_another_process_without_blocking_the_lo
 
 
 async def test_a_refused_sqlite_write_changes_nothing_and_the_next_one_commits(
-    tmp_path: Path,
+    sqlite_db: Database,
 ) -> None:
-    database = await _database(f"sqlite:///{tmp_path / 'refused.db'}")
-    try:
+    database = sqlite_db
+    async with database.transaction() as s:
+        await s.execute(insert(things).values(id="a", n=1))
+    with pytest.raises(IntegrityError):
         async with database.transaction() as s:
-            await s.execute(insert(things).values(id="a", n=1))
-        with pytest.raises(IntegrityError):
-            async with database.transaction() as s:
-                await s.execute(insert(things).values(id="b", n=2))
-                await s.execute(insert(things).values(id="a", n=3))  # duplicate key
-        with pytest.raises(asyncio.CancelledError):
-            async with database.transaction() as s:
-                await s.execute(insert(things).values(id="c", n=4))
-                raise asyncio.CancelledError  # the caller went away mid-transaction
+            await s.execute(insert(things).values(id="b", n=2))
+            await s.execute(insert(things).values(id="a", n=3))  # duplicate key
+    with pytest.raises(asyncio.CancelledError):
         async with database.transaction() as s:
-            await s.execute(insert(things).values(id="d", n=5))
-        async with database.read() as s:
-            rows = (await s.execute(select(things.c.id).order_by(things.c.id))).all()
-        assert [r.id for r in rows] == ["a", "d"]
-    finally:
-        await database.dispose()
+            await s.execute(insert(things).values(id="c", n=4))
+            raise asyncio.CancelledError  # the caller went away mid-transaction
+    async with database.transaction() as s:
+        await s.execute(insert(things).values(id="d", n=5))
+    async with database.read() as s:
+        rows = (await s.execute(select(things.c.id).order_by(things.c.id))).all()
+    assert [r.id for r in rows] == ["a", "d"]
 
 
-async def test_a_long_sqlite_stream_lets_the_loop_run(tmp_path: Path) -> None:
-    database = await _database(f"sqlite:///{tmp_path / 'stream.db'}")
-    try:
-        async with database.transaction() as s:
-            await s.execute(insert(things), [{"id": f"t{n:05d}", "n": n} for n in range(5000)])
-        ticks = 0
-
-        async def ticking() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0)
-
-        ticker = asyncio.create_task(ticking())
-        await asyncio.sleep(0)
-        seen = 0
-        async with database.transaction() as s:
-            async for _ in await s.stream(select(things).execution_options(yield_per=100)):
-                seen += 1
-        ticker.cancel()
-        assert seen == 5000
-        assert ticks >= 5000 // 500  # the loop ran between chunks of rows
-    finally:
-        await database.dispose()
+async def test_a_long_sqlite_stream_lets_the_loop_run(sqlite_db: Database) -> None:
+    database = sqlite_db
+    async with database.transaction() as s:
+        await s.execute(insert(things), [{"id": f"t{n:05d}", "n": n} for n in range(5000)])
+    ticks, ticker = _loop_ticks(every=0)
+    await asyncio.sleep(0)
+    seen = 0
+    async with database.transaction() as s:
+        async for _ in await s.stream(select(things).execution_options(yield_per=100)):
+            seen += 1
+    ticker.cancel()
+    assert seen == 5000
+    assert ticks[0] >= 5000 // 500  # the loop ran between chunks of rows
 
 
 @pytest.mark.skipif(postgres_admin_url() is None, reason="no PostgreSQL server to cut")
