@@ -8,12 +8,13 @@ number never change once stored: only what is paid on it and its credit note do.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy import Row, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,29 @@ def unpaid_clause():  # type: ignore[no-untyped-def]
         documents.c.type == DocumentType.INVOICE.value,
         documents.c.credited_by_id == "",
         documents.c.paid_cents < documents.c.total_incl_cents,
+    )
+
+
+@functools.cache
+def _find_statement(by_type: bool, issued_from: bool, issued_to: bool, unpaid: bool) -> Any:
+    """A customer's documents page for the filters given, built once per
+    combination (building and keying it cost more than running it)."""
+    c = documents.c
+    query = select(documents).where(
+        c.entity_id == bindparam("entity_id"), c.issue_date >= bindparam("kept_since")
+    )
+    if by_type:
+        query = query.where(c.type == bindparam("type"))
+    if issued_from:
+        query = query.where(c.issue_date >= bindparam("issued_from"))
+    if issued_to:
+        query = query.where(c.issue_date <= bindparam("issued_to"))
+    if unpaid:
+        query = query.where(unpaid_clause())
+    return (
+        query.order_by(c.issue_date.desc(), c.created_at.desc(), c.number.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
     )
 
 
@@ -182,21 +206,19 @@ class DocumentsRepository:
         limit: int = 50,
     ) -> list[DocumentView]:
         """Newest first, only those issued on or after `kept_since` (retention)."""
-        query = select(documents).where(
-            documents.c.entity_id == entity_id, documents.c.issue_date >= kept_since
+        query = _find_statement(
+            doc_type is not None, issued_from is not None, issued_to is not None, unpaid
         )
-        if doc_type:
-            query = query.where(documents.c.type == doc_type.value)
-        if issued_from:
-            query = query.where(documents.c.issue_date >= issued_from)
-        if issued_to:
-            query = query.where(documents.c.issue_date <= issued_to)
-        if unpaid:
-            query = query.where(unpaid_clause())
-        query = query.order_by(
-            documents.c.issue_date.desc(), documents.c.created_at.desc(), documents.c.number.desc()
-        )
-        return [_view(row) for row in (await s.execute(query.offset(offset).limit(limit))).all()]
+        params = {
+            "entity_id": entity_id,
+            "kept_since": kept_since,
+            "type": doc_type.value if doc_type else None,
+            "issued_from": issued_from,
+            "issued_to": issued_to,
+            "offset": offset,
+            "limit": limit,
+        }
+        return [_view(row) for row in (await s.execute(query, params)).all()]
 
     async def unpaid(self, s: AsyncSession, entity_id: str) -> list[DocumentView]:
         """The entity's invoices with something left to pay, oldest first."""
