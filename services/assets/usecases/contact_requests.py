@@ -107,7 +107,7 @@ async def list_contact_requests(
     """The entity's requests, newest first."""
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.contact_requests.list(
             s, page, entity_id=entity_id, status=status
         )
@@ -120,7 +120,7 @@ async def get_contact_request(
 ) -> ContactRequestView:
     entity_id = customer_entity(principal)
     request_id = require_field(request_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         request = await deps.repo.contact_requests.get(s, request_id, entity_id)
         if request is None:
             raise _not_found()

@@ -166,7 +166,7 @@ async def get_equipment(
     """A machine, in the park or removed from it, with its service history."""
     entity_id = customer_entity(principal)
     equipment_id = require_field(equipment_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         machine = await deps.repo.equipment.get(s, equipment_id, entity_id)
         if machine is None:
             raise NotFound("EQUIPMENT_NOT_FOUND", "no such machine")
@@ -255,14 +255,14 @@ async def list_models(
     authenticated(principal)
     require_text_filter(brand, "brand")
     require_text_filter(q, "q")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await deps.repo.models.list(s, " ".join(brand.split()), " ".join(q.split()))
 
 
 async def get_model(deps: Deps, principal: Principal | None, code: str) -> EquipmentModel:
     authenticated(principal)
     code = require_field(code, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         model = await deps.repo.models.get(s, code)
     if model is None:
         raise NotFound("MODEL_NOT_FOUND", "no such model in the catalogue")
@@ -271,7 +271,7 @@ async def get_model(deps: Deps, principal: Principal | None, code: str) -> Equip
 
 async def list_sites(deps: Deps, principal: Principal | None) -> list[Site]:
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await deps.repo.sites.list(s, entity_id)
 
 

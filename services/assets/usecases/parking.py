@@ -192,7 +192,7 @@ async def import_exits(
 
 async def list_contracts(deps: Deps, principal: Principal | None) -> list[ParkingContract]:
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await deps.repo.parking.list_contracts(s, entity_id)
 
 
@@ -201,7 +201,7 @@ async def get_contract(
 ) -> ParkingContract:
     entity_id = customer_entity(principal)
     contract_id = require_field(contract_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         contract = await deps.repo.parking.get_contract(s, contract_id, entity_id)
     if contract is None:
         raise _contract_not_found()
@@ -223,7 +223,7 @@ async def list_statements(
         if not wanted:
             raise InvalidArgument.for_field("month", MONTH_PROBLEM)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.parking.list_statements(s, entity_id, wanted, page)
     return found, page.next_token(more)
 
@@ -233,7 +233,7 @@ async def get_statement(
 ) -> ParkingStatement:
     entity_id = customer_entity(principal)
     statement_id = require_field(statement_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         statement = await deps.repo.parking.get_statement(s, statement_id, entity_id)
     if statement is None:
         raise _statement_not_found()

@@ -137,7 +137,7 @@ async def list_quotes(
 async def get_quote(deps: Deps, principal: Principal | None, quote_id: str) -> QuoteView:
     entity_id = customer_entity(principal)
     today = deps.clock().date()
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         quote = await _load(deps, s, quote_id, entity_id)
     return QuoteView(quote, quote.status_on(today))
 

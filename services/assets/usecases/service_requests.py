@@ -142,7 +142,7 @@ async def list_service_requests(
     """The entity's requests, newest first."""
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.service_requests.list(
             s, entity_id, page, status=status, kind=kind, equipment_id=equipment_id.strip()
         )
@@ -155,7 +155,7 @@ async def get_service_request(
 ) -> RequestView:
     entity_id = customer_entity(principal)
     request_id = require_field(request_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         request = await _load(deps, s, request_id, entity_id)
         return (await _views(deps, s, [request]))[0]
 
@@ -187,7 +187,7 @@ async def get_service_request_attachment(
     entity_id = customer_entity(principal)
     request_id = require_field(request_id, "parentId")
     attachment_id = require_field(attachment_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         await _load(deps, s, request_id, entity_id)
         return await attachments.read_attachment(
             deps,

@@ -79,7 +79,7 @@ async def list_mandates(
     wanted = (entity_id.strip() or None) if every_entity else customer_entity(principal)
     status_wanted = status_filter(status)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found = await deps.repo.mandates.find(
             s, wanted, status=status_wanted, offset=page.offset, limit=page.limit + 1
         )

@@ -69,13 +69,13 @@ async def collect(deps: Deps, collection_date: str) -> DebitBatch:
 
 async def list_batches(deps: Deps, page_size: int, page_token: str) -> tuple[list[DebitBatch], str]:
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found = await deps.repo.direct_debits.find(s, offset=page.offset, limit=page.limit + 1)
     return found[: page.limit], page.next_token(len(found) > page.limit)
 
 
 async def get_batch(deps: Deps, batch_id: str) -> DebitBatch:
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         batch = await deps.repo.direct_debits.get(s, batch_id) if batch_id else None
     if batch is None:
         raise batch_not_found()

@@ -145,7 +145,7 @@ async def pay_balance(
 
 async def get_payment(deps: Deps, principal: Principal | None, payment_id: str) -> PaymentView:
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         view = await deps.repo.payments.view(s, payment_id, entity_id) if payment_id else None
     if view is None:
         raise payment_not_found()
@@ -157,7 +157,7 @@ async def list_payments(
 ) -> tuple[list[PaymentView], str]:
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         views = await deps.repo.payments.find(
             s, entity_id, offset=page.offset, limit=page.limit + 1
         )

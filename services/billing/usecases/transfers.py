@@ -173,7 +173,7 @@ async def list_transfers(
     deps: Deps, unmatched: bool, page_size: int, page_token: str
 ) -> tuple[list[Transfer], str]:
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found = await deps.repo.transfers.find(
             s, unmatched=unmatched, offset=page.offset, limit=page.limit + 1
         )

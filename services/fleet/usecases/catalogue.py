@@ -85,7 +85,7 @@ async def put_option(
 
 async def list_plans(deps: Deps, principal: Principal | None, product: str = "") -> list[Plan]:
     customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         catalogue = await deps.repo.catalogue.load(s)
     product = product.strip()
     return [p for p in catalogue.plans.values() if not product or p.product == product]
@@ -99,7 +99,7 @@ async def list_options(
 ) -> list[OptionForLine]:
     """The catalogue by type then code; with a line, what it may take now."""
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         catalogue = await deps.repo.catalogue.load(s)
         line = None
         if line_id.strip():

@@ -55,7 +55,7 @@ async def list_lines(
 async def get_line(deps: Deps, principal: Principal | None, line_id: str) -> Line:
     entity_id = customer_entity(principal)
     line_id = require_field(line_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         line = await deps.repo.lines.get(s, line_id, entity_id)
     if line is None:
         raise NotFound("LINE_NOT_FOUND", "no such line")

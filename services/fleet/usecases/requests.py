@@ -178,7 +178,7 @@ async def activate_sim(
 async def get_request(deps: Deps, principal: Principal | None, request_id: str) -> FleetRequest:
     entity_id = customer_entity(principal)
     request_id = require_field(request_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         request = await deps.repo.requests.get(s, request_id, entity_id)
     if request is None:
         raise NotFound("FLEET_REQUEST_NOT_FOUND", "no such request")
@@ -196,6 +196,6 @@ async def list_requests(
 ) -> tuple[list[FleetRequest], str]:
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.requests.list(s, entity_id, kind, state, page)
     return found, page.next_token(more)

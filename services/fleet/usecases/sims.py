@@ -56,7 +56,7 @@ async def list_sim_orders(
 ) -> tuple[list[SimOrder], str]:
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.sims.list(s, entity_id, None, page)
     return found, page.next_token(more)
 
@@ -64,7 +64,7 @@ async def list_sim_orders(
 async def get_sim_order(deps: Deps, principal: Principal | None, order_id: str) -> SimOrder:
     entity_id = customer_entity(principal)
     order_id = require_field(order_id, "id")
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         order = await deps.repo.sims.get(s, order_id, entity_id)
     if order is None:
         raise NotFound("SIM_ORDER_NOT_FOUND", "no such SIM order")
@@ -81,7 +81,7 @@ async def list_all_sim_orders(
     """Operators: every entity's, oldest first (what to prepare next)."""
     require_operator(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.sims.list(s, None, status, page, oldest_first=True)
     return found, page.next_token(more)
 

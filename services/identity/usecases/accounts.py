@@ -65,7 +65,7 @@ async def load_account(deps: Deps, s: AsyncSession, entity_id: str) -> Account:
 
 
 async def get_account(deps: Deps, principal: Principal | None) -> Account:
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         await caller(deps, s, principal)
         assert principal is not None
         return await load_account(deps, s, principal.entity_id)
@@ -230,7 +230,7 @@ async def list_accounts(
     deps: Deps, principal: Principal | None, q: str, page_size: int, page_token: str
 ) -> tuple[list[Account], str]:
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         await caller(deps, s, principal)
         found = await deps.repo.accounts.search(
             s, q=q.strip(), offset=page.offset, limit=page.limit + 1

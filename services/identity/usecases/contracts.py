@@ -63,7 +63,7 @@ async def list_contracts(
     """The contract pages: FAILED_PRECONDITION (PAPERLESS_CONSENT_REQUIRED)
     while a paperless consent the operator requires is missing."""
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         await caller(deps, s, principal)
         assert principal is not None
         account = await load_account(deps, s, principal.entity_id)

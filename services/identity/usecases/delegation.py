@@ -57,7 +57,7 @@ async def list_users(
     deps: Deps, principal: Principal | None, page_size: int, page_token: str
 ) -> tuple[list[MemberData], str]:
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         await caller(deps, s, principal)
         assert principal is not None
         found = await deps.repo.memberships.members(
@@ -148,7 +148,7 @@ async def list_profiles(
     deps: Deps, principal: Principal | None, page_size: int, page_token: str
 ) -> tuple[list[rules.Profile], str]:
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         await caller(deps, s, principal)
         assert principal is not None
         own = await deps.repo.profiles.of_entity(s, principal.entity_id)

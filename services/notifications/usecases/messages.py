@@ -71,7 +71,7 @@ async def list_messages(deps: Deps, recipient: str, page_size: int, page_token: 
     if not address:
         raise InvalidArgument.for_field("recipient", "is required", reason="RECIPIENT_REQUIRED")
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found = await deps.repo.messages.list_for_recipient(
             s, address, offset=page.offset, limit=page.limit + 1
         )

@@ -18,8 +18,9 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 # Rows per statement: the driver's executemany takes them in one call; a bound
-# keeps the parameters built at once small.
-CHUNK_ROWS = 20_000
+# keeps the parameters built at once small, and (SQLite) the loop is given back
+# every few tens of milliseconds of a long import.
+CHUNK_ROWS = 5_000
 
 
 def _processed(processor: Any, values: Sequence[Any]) -> list[Any]:
@@ -52,19 +53,23 @@ async def insert_rows(s: AsyncSession, table: Table, rows: Sequence[dict[str, An
         await _copy_rows(connection, table, keys, rows)
         return
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    columns = {}
-    for key in keys:
-        processor = table.c[key].type._cached_bind_processor(dialect)
-        values = [row[key] for row in rows]
-        columns[key] = _processed(processor, values) if processor else values
-    if compiled.positional:
-        order = [columns[name] for name in compiled.positiontup or ()]
-        params: list[Any] = list(zip(*order, strict=True))
-    else:
-        by_row = zip(*columns.values(), strict=True)
-        params = [dict(zip(keys, values, strict=True)) for values in by_row]
-    for start in range(0, len(params), CHUNK_ROWS):
-        await connection.exec_driver_sql(compiled.string, params[start : start + CHUNK_ROWS])
+    processors = {key: table.c[key].type._cached_bind_processor(dialect) for key in keys}
+    # Chunk by chunk, values processed and sent: on SQLite the statements run on
+    # the loop's thread, which other calls get back between two chunks.
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        columns = {}
+        for key in keys:
+            processor = processors[key]
+            values = [row[key] for row in chunk]
+            columns[key] = _processed(processor, values) if processor else values
+        if compiled.positional:
+            order = [columns[name] for name in compiled.positiontup or ()]
+            params: list[Any] = list(zip(*order, strict=True))
+        else:
+            by_row = zip(*columns.values(), strict=True)
+            params = [dict(zip(keys, values, strict=True)) for values in by_row]
+        await connection.exec_driver_sql(compiled.string, params)
 
 
 async def _copy_rows(

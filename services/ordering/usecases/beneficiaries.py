@@ -87,7 +87,7 @@ async def get_beneficiary(
     deps: Deps, principal: Principal | None, beneficiary_id: str
 ) -> Beneficiary:
     entity_id = customer_entity(principal)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         return await _load(deps, s, beneficiary_id, entity_id)
 
 

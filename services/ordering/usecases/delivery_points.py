@@ -94,7 +94,7 @@ async def list_delivery_points(
 ) -> tuple[list[DeliveryPoint], str]:
     entity_id = customer_entity(principal)
     page = parse_page(page_size, page_token)
-    async with deps.db.transaction() as s:
+    async with deps.db.read() as s:
         found, more = await deps.repo.delivery_points.list(s, entity_id, page=page)
     return found, page.next_token(more)
 
