@@ -70,11 +70,16 @@ async def create_from_file(
             for line, beneficiary_id in zip(missing, sorted_ids(len(missing)), strict=True)
         ]
         refs.update((person.employee_number, person.ref) for person in created)
+        # Each step below is a pass over up to 100,000 lines on the loop's thread:
+        # other calls get the loop back in between.
+        await asyncio.sleep(0)
         lines = [
             draft_line(refs[line.employee_number], line.new_card, line.load_amount_cents, line_id)
             for line, line_id in zip(parsed.lines, sorted_ids(len(parsed.lines)), strict=True)
         ]
+        await asyncio.sleep(0)
         await deps.repo.beneficiaries.add_all(s, created)
+        await asyncio.sleep(0)
         return await add_draft(
             deps,
             s,
