@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from portal_runtime.read_session import READ_ONLY, SqliteReads
-from portal_runtime.sqlite_writes import SqliteWrites
+from portal_runtime.sqlite_writes import SqliteWrites, prepare_writer
 
 log = logging.getLogger(__name__)
 
@@ -160,10 +160,11 @@ class Database:
         # PostgreSQL reads run without BEGIN/COMMIT: at READ COMMITTED each
         # statement takes its own snapshot inside a transaction too, so the two
         # round trips bought nothing (GetMe: three round trips -> one).
-        reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._pg_reads: async_sessionmaker[AsyncSession] | None = None
         if self.dialect == "postgresql":
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             _refuse_writes(reads)
-        self._pg_reads = async_sessionmaker(reads, expire_on_commit=False)
+            self._pg_reads = async_sessionmaker(reads, expire_on_commit=False)
         # SQLite reads have their own read-only connections, used on the loop's
         # thread (portal_runtime.read_session); an in-memory database (one per
         # connection) has no file to share, its reads go through transactions.
@@ -232,7 +233,7 @@ class Database:
             with self._sqlite_reads.transaction() as sync_session:
                 yield sync_session  # type: ignore[misc]
             return
-        if self.dialect == "postgresql":
+        if self._pg_reads is not None:
             async with self._pg_reads() as session:
                 session.info[READ_ONLY] = True
                 yield session
@@ -307,19 +308,11 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     # SQLite allows one writer; a deferred transaction that later wants to write
     # fails at once with SQLITE_BUSY instead of waiting. BEGIN IMMEDIATE takes
     # the write lock up front, so the busy timeout applies and callers queue.
-    # Reads (Database.read) use read_session's own query_only connections.
+    # Only migrations and in-memory databases write through this engine: a file's
+    # transactions use portal_runtime.sqlite_writes, its reads read_session.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # WAL + NORMAL: a commit no longer waits for an fsync (only checkpoints
-        # do); the database stays consistent, and an OS crash (not a process
-        # crash) may lose the last commits.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        prepare_writer(dbapi_connection, busy_timeout_ms=30000)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]

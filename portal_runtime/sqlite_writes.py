@@ -37,6 +37,20 @@ _MAX_RETRY_SECONDS = 0.05
 STREAM_YIELD_EVERY = 500
 
 
+def prepare_writer(dbapi_connection: Any, *, busy_timeout_ms: int) -> None:
+    """A new writer connection to a SQLite file: transactions begun by the
+    caller (BEGIN IMMEDIATE), WAL, foreign keys, and WAL + NORMAL: a commit no
+    longer waits for an fsync (only checkpoints do); the database stays
+    consistent, and an OS crash (not a process crash) may lose the last commits."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class SyncWriteSession(SyncSession):
     """A write transaction's session: a synchronous ORM session bound to the
     transaction's connection (its `info` and events, such as the outbox's, work
@@ -109,15 +123,9 @@ class SqliteWrites:
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            dbapi_connection.isolation_level = None  # BEGIN IMMEDIATE issued below
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=5000")  # the pragmas below only
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            prepare_writer(dbapi_connection, busy_timeout_ms=5000)  # for the pragmas only
             # From here on a locked file answers at once (see _take_lock).
-            cursor.execute("PRAGMA busy_timeout=0")
-            cursor.close()
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
 
         self._conn: Connection | None = None
 

@@ -118,16 +118,15 @@ def _conditions(
 
 
 @functools.cache
+def _matching(*shape: bool) -> Select[Any]:
+    """The lines matching criteria of this shape, by number: built once per
+    combination (building and keying it cost more than running it)."""
+    return select(lines).where(*_conditions(*shape)).order_by(c.number, c.id)
+
+
+@functools.cache
 def _page_statement(*shape: bool) -> Select[Any]:
-    """A page's statement for the criteria given, built once per combination
-    (building and keying it cost more than running it)."""
-    return (
-        select(lines)
-        .where(*_conditions(*shape))
-        .order_by(c.number, c.id)
-        .offset(bindparam("offset"))
-        .limit(bindparam("limit"))
-    )
+    return _matching(*shape).offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 _LAST_UPDATED = select(func.max(c.updated_at)).where(c.entity_id == bindparam("entity_id"))
@@ -155,10 +154,8 @@ class LinesRepository:
         self, s: AsyncSession, entity_id: str, criteria: LineFilter
     ) -> AsyncIterator[Line]:
         """Every line the criteria match, by number, read in chunks (exports)."""
-        query = select(lines).where(*_conditions(*_shape(criteria))).order_by(c.number, c.id)
-        result = await s.stream(
-            query.execution_options(yield_per=_PER_QUERY), _params(entity_id, criteria)
-        )
+        query = _matching(*_shape(criteria)).execution_options(yield_per=_PER_QUERY)
+        result = await s.stream(query, _params(entity_id, criteria))
         async for row in result:
             yield _from_row(row)
 
