@@ -74,6 +74,9 @@ class RowStream:
         self._result = result
         self._yield_every = yield_every
 
+    def keys(self) -> Any:
+        return self._result.keys()
+
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._rows()
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.pagination import Page
+from portal_runtime.records import records, stream_records
 from services.assets.domain.equipment import (
     Equipment,
     EquipmentFilter,
@@ -402,7 +403,7 @@ class EquipmentRepository:
     ) -> tuple[list[Equipment], bool]:
         """A page by name; whether more follow."""
         params = {**_params(entity_id, criteria), "offset": page.offset, "limit": page.limit + 1}
-        rows = (await s.execute(_page_statement(*_shape(criteria)), params)).all()
+        rows = records(await s.execute(_page_statement(*_shape(criteria)), params))
         return [_equipment(row) for row in rows[: page.limit]], len(rows) > page.limit
 
     async def all_matching(
@@ -411,7 +412,7 @@ class EquipmentRepository:
         """Every machine the criteria match, by name, read in chunks (exports)."""
         query = _matching(*_shape(criteria)).execution_options(yield_per=_PER_QUERY)
         result = await s.stream(query, _params(entity_id, criteria))
-        async for row in result:
+        async for row in stream_records(result):
             yield _equipment(row)
 
     async def add(self, s: AsyncSession, machine: Equipment) -> None:

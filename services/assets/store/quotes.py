@@ -15,6 +15,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
+from portal_runtime.records import records
 from services.assets.domain.quotes import (
     Quote,
     QuoteFilter,
@@ -165,7 +166,7 @@ class QuotesRepository:
         column = _SORT_COLUMNS[where.sort.key]
         # The number breaks ties, so pages neither repeat nor skip a quote.
         order = (column.desc(), q.number.desc()) if where.sort.descending else (column, q.number)
-        rows = (await s.execute(query.order_by(*order).offset(offset).limit(limit))).all()
+        rows = records(await s.execute(query.order_by(*order).offset(offset).limit(limit)))
         found = await self._lines(s, [row.id for row in rows])
         return [_quote(row, found[row.id]) for row in rows]
 
@@ -176,7 +177,7 @@ class QuotesRepository:
             .where(q.entity_id == entity_id, q.equipment_id == equipment_id)
             .order_by(q.issued_at.desc(), q.number.desc())
         )
-        rows = (await s.execute(query)).all()
+        rows = records(await s.execute(query))
         found = await self._lines(s, [row.id for row in rows])
         return [_quote(row, found[row.id]) for row in rows]
 
@@ -199,7 +200,7 @@ class QuotesRepository:
         query = (
             select(quote_lines).where(ql.quote_id.in_(quote_ids)).order_by(ql.quote_id, ql.position)
         )
-        for row in await s.execute(query):
+        for row in records(await s.execute(query)):
             found[row.quote_id].append(
                 QuoteLine(row.label, row.quantity, row.unit_price_cents, row.vat_rate_bp)
             )

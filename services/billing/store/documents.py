@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
+from portal_runtime.records import records
 from services.billing.domain.accounts import EntityAccount
 from services.billing.domain.documents import Document, DocumentType, Line
 from services.billing.store.rows import from_row, to_row
@@ -218,7 +219,7 @@ class DocumentsRepository:
             "offset": offset,
             "limit": limit,
         }
-        return [_view(row) for row in (await s.execute(query, params)).all()]
+        return [_view(row) for row in records(await s.execute(query, params))]
 
     async def unpaid(self, s: AsyncSession, entity_id: str) -> list[DocumentView]:
         """The entity's invoices with something left to pay, oldest first."""
@@ -227,7 +228,7 @@ class DocumentsRepository:
             .where(documents.c.entity_id == entity_id, unpaid_clause())
             .order_by(documents.c.issue_date, documents.c.number)
         )
-        return [_view(row) for row in (await s.execute(query)).all()]
+        return [_view(row) for row in records(await s.execute(query))]
 
     async def due_by(self, s: AsyncSession, entity_ids: Sequence[str], day: date) -> list[Document]:
         """The entities' invoices with something left to pay, falling due by `day`."""

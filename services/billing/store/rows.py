@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Table
@@ -15,14 +16,19 @@ from portal_runtime.clock import aware
 T = TypeVar("T")
 
 
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(field.name for field in dataclasses.fields(cls))
+
+
 def from_row(cls: type[T], row: Row, **converted: Any) -> T:
     """A `cls` from the row's columns named like its fields, `converted` standing
     in for the raw values that need more than a copy (enums, JSON). Datetimes come
     back aware: SQLite hands them back naive, and everything stored is UTC."""
-    names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    names = _field_names(cls)
     values = {
         name: aware(value) if isinstance(value, datetime) else value
-        for name, value in row._mapping.items()
+        for name, value in row._asdict().items()  # a Row or a named tuple (records)
         if name in names
     }
     return cls(**(values | converted))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.pagination import Page
+from portal_runtime.records import records, stream_records
 from services.fleet.domain.lines import Line, LineFilter, LineStatus, PhoneNumber
 from services.fleet.store.tables import lines
 
@@ -143,7 +144,7 @@ class LinesRepository:
     ) -> tuple[list[Line], bool]:
         """A page by number; whether more follow."""
         params = {**_params(entity_id, criteria), "offset": page.offset, "limit": page.limit + 1}
-        rows = (await s.execute(_page_statement(*_shape(criteria)), params)).all()
+        rows = records(await s.execute(_page_statement(*_shape(criteria)), params))
         return [_from_row(row) for row in rows[: page.limit]], len(rows) > page.limit
 
     async def last_updated(self, s: AsyncSession, entity_id: str) -> datetime | None:
@@ -156,7 +157,7 @@ class LinesRepository:
         """Every line the criteria match, by number, read in chunks (exports)."""
         query = _matching(*_shape(criteria)).execution_options(yield_per=_PER_QUERY)
         result = await s.stream(query, _params(entity_id, criteria))
-        async for row in result:
+        async for row in stream_records(result):
             yield _from_row(row)
 
     async def by_ids(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.pagination import Page
+from portal_runtime.records import records
 from services.ordering.domain.beneficiaries import Beneficiary, BeneficiaryRef, full_name
 from services.ordering.domain.orders import OrderStatus
 from services.ordering.store.bulk import insert_rows
@@ -41,13 +42,18 @@ _SEARCH_PAGE = (
     select(beneficiaries)
     .where(
         _LIVE,
+        # Both name orders hold every part of a first or last name: the two
+        # names need no test of their own (a search runs these on every row).
         or_(
             *(
-                func.lower(column).like(_PATTERN, escape="\\")
-                for column in (b.employee_number, b.first_name, b.last_name, b.email)
-            ),
-            func.lower(b.first_name + " " + b.last_name).like(_PATTERN, escape="\\"),
-            func.lower(b.last_name + " " + b.first_name).like(_PATTERN, escape="\\"),
+                func.lower(text).like(_PATTERN, escape="\\")
+                for text in (
+                    b.last_name + " " + b.first_name,
+                    b.first_name + " " + b.last_name,
+                    b.employee_number,
+                    b.email,
+                )
+            )
         ),
     )
     .order_by(*_ORDER)
@@ -170,7 +176,7 @@ class BeneficiariesRepository:
     async def list(
         self, s: AsyncSession, entity_id: str, *, q: str, page: Page
     ) -> tuple[list[Beneficiary], bool]:
-        """A page by name, `q` matching the start of a number, a name or an
+        """A page by name, `q` found in a number, a name (either order) or an
         e-mail; whether more follow."""
         params: dict[str, Any] = {
             "entity_id": entity_id,
@@ -183,7 +189,7 @@ class BeneficiariesRepository:
             query = _SEARCH_PAGE
         else:
             query = _PAGE
-        rows = (await s.execute(query, params)).all()
+        rows = records(await s.execute(query, params))
         return [_from_row(s, row) for row in rows[: page.limit]], len(rows) > page.limit
 
     async def mark_card_holders(self, s: AsyncSession, beneficiary_ids: Sequence[str]) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.pagination import Page
+from portal_runtime.records import records
 from services.ordering.domain.order_views import LINES_SHOWN, LineTotals, OrderView
 from services.ordering.domain.orders import OrderLine, OrderStatus
 from services.ordering.store.orders import children, order_from_row, read_lines
@@ -101,7 +102,7 @@ class OrderViewsRepository:
         query = _list_statement(*shape)
         if number:  # an operator's search: escaped as a literal, built each time
             query = query.where(o.number.contains(number, autoescape=True))
-        rows = (await s.execute(query, params)).all()
+        rows = records(await s.execute(query, params))
         return await self._views(s, rows[: page.limit], 0), len(rows) > page.limit
 
     async def lines(

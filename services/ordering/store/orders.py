@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
+from portal_runtime.records import records
 from services.ordering.domain.order_views import LineTotals
 from services.ordering.domain.orders import (
     LoadStatus,
@@ -308,6 +309,6 @@ async def children(
 async def _grouped(s: AsyncSession, query: Any, order_ids: Sequence[str]) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        for row in (await s.execute(query, {"ids": list(order_ids)})).all():
+        for row in records(await s.execute(query, {"ids": list(order_ids)})):
             grouped[row.order_id].append(row)
     return grouped

@@ -75,6 +75,17 @@ beneficiaries = Table(
         sqlite_where=text("deleted_at IS NULL"),
         postgresql_where=text("deleted_at IS NULL"),
     ),
+    # The list's order: a page (a search too) walks the entity's live beneficiaries
+    # by name and stops after one page, instead of sorting them all.
+    Index(
+        "ix_beneficiaries_entity_by_name",
+        "entity_id",
+        "last_name",
+        "first_name",
+        "id",
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
 )
 
 orders = Table(
