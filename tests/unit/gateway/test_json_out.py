@@ -122,3 +122,24 @@ def test_the_api_has_response_types_to_compare() -> None:
 def test_unknown_enum_numbers_and_timestamps() -> None:
     message = timestamp_pb2.Timestamp(seconds=1_700_000_000, nanos=1_500_000)
     assert message_to_dict(message) == "2023-11-14T22:13:20.001500Z"
+
+
+def test_timestamps_print_as_protobuf_does_over_the_whole_range() -> None:
+    rng = random.Random(13)
+    seconds = [-62_135_596_800, -1, 0, 951_782_400, 253_402_300_799]  # 2000-02-29 too
+    seconds += [rng.randint(-62_135_596_800, 253_402_300_799) for _ in range(3_000)]
+    for second in seconds:
+        for nanos in (0, 5_000_000, 123_456_000, 7, 999_999_999, rng.randrange(10**9)):
+            message = timestamp_pb2.Timestamp(seconds=second, nanos=nanos)
+            assert message_to_dict(message) == message.ToJsonString(), (second, nanos)
+
+
+@pytest.mark.parametrize(("seconds", "nanos"), [(253_402_300_800, 0), (-62_135_596_801, 0)])
+def test_a_timestamp_outside_json_range_is_refused_as_protobuf_does(
+    seconds: int, nanos: int
+) -> None:
+    message = timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
+    with pytest.raises(ValueError):
+        message.ToJsonString()
+    with pytest.raises(ValueError):
+        message_to_dict(message)
