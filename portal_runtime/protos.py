@@ -24,6 +24,17 @@ def to_timestamp(value: datetime | None) -> Timestamp | None:
     return Timestamp(seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
+def set_timestamp(target: Timestamp, value: datetime | None) -> None:
+    """Writes `value` into a message's Timestamp field in place (None leaves it
+    unset): a list of records fills its messages where they are, without a
+    Timestamp built and then copied for each."""
+    if value is None:
+        return
+    delta = (value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH
+    target.seconds = delta.days * 86_400 + delta.seconds
+    target.nanos = delta.microseconds * 1000
+
+
 def money(cents: int, currency: str = DEFAULT_CURRENCY) -> types_pb2.Money:
     """An amount in integer cents as a Money message."""
     return types_pb2.Money(amount_cents=cents, currency=currency)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.common.v1.types_pb2 import Address
 from portal.fleet.v1 import fleet_pb2 as pb
-from portal_runtime.protos import money, to_timestamp
+from portal_runtime.protos import money, set_timestamp, to_timestamp
 from services.fleet.domain.catalogue import CatalogueOption, OptionType, Plan, PriceKind
 from services.fleet.domain.history import HistoryEntry
 from services.fleet.domain.lines import Line, LineStatus
@@ -42,10 +42,8 @@ def fill_line(message: pb.Line, found: Line) -> None:
     message.plan = found.plan
     message.status = pb.LineStatus.Value(_PREFIX + found.status.value)
     message.options.extend(found.options)
-    if found.created_at is not None:
-        message.created_at.CopyFrom(to_timestamp(found.created_at))
-    if found.updated_at is not None:
-        message.updated_at.CopyFrom(to_timestamp(found.updated_at))
+    set_timestamp(message.created_at, found.created_at)
+    set_timestamp(message.updated_at, found.updated_at)
     message.suspension_reason = pb.SuspensionReason.Value(
         "SUSPENSION_REASON_" + (found.suspension_reason or "UNSPECIFIED")
     )

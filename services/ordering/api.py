@@ -38,9 +38,10 @@ class OrderingApi(ordering_pb2_grpc.OrderingServiceServicer):
         found, token = await beneficiaries.list_beneficiaries(
             self.deps, current_principal(), request.q, request.page_size, request.page_token
         )
-        return pb.ListBeneficiariesResponse(
-            beneficiaries=[convert.beneficiary(b) for b in found], next_page_token=token
-        )
+        answer = pb.ListBeneficiariesResponse(next_page_token=token)
+        for person in found:
+            convert.fill_beneficiary(answer.beneficiaries.add(), person)
+        return answer
 
     async def GetBeneficiary(self, request: pb.GetBeneficiaryRequest, context):
         person = await beneficiaries.get_beneficiary(self.deps, current_principal(), request.id)

@@ -14,7 +14,7 @@ from portal_runtime.csv_export import to_csv
 from portal_runtime.errors import FieldViolation
 from portal_runtime.money import format_amount
 from portal_runtime.pagination import encode_token
-from portal_runtime.protos import money, to_timestamp
+from portal_runtime.protos import money, set_timestamp, to_timestamp
 from services.ordering.domain.beneficiaries import Beneficiary
 from services.ordering.domain.card_usage import ImportedMonth
 from services.ordering.domain.delivery_points import DeliveryPoint
@@ -58,19 +58,25 @@ CSV_TYPE = "text/csv; charset=utf-8"
 
 
 def beneficiary(person: Beneficiary) -> pb.Beneficiary:
-    return pb.Beneficiary(
-        id=person.id,
-        employee_number=person.employee_number,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        birth_date=person.birth_date,
-        hire_date=person.hire_date,
-        default_delivery_point_id=person.default_delivery_point_id,
-        created_at=to_timestamp(person.created_at),
-        updated_at=to_timestamp(person.updated_at),
-        has_card=person.has_card,
-    )
+    message = pb.Beneficiary()
+    fill_beneficiary(message, person)
+    return message
+
+
+def fill_beneficiary(message: pb.Beneficiary, person: Beneficiary) -> None:
+    """Writes the beneficiary into `message` (e.g. a list's `beneficiaries.add()`:
+    no copy)."""
+    message.id = person.id
+    message.employee_number = person.employee_number
+    message.first_name = person.first_name
+    message.last_name = person.last_name
+    message.email = person.email
+    message.birth_date = person.birth_date
+    message.hire_date = person.hire_date
+    message.default_delivery_point_id = person.default_delivery_point_id
+    set_timestamp(message.created_at, person.created_at)
+    set_timestamp(message.updated_at, person.updated_at)
+    message.has_card = person.has_card
 
 
 def beneficiary_input(message: pb.Beneficiary) -> BeneficiaryInput:

@@ -12,7 +12,7 @@ from portal_runtime.clock import utcnow
 from portal_runtime.db import ID_TYPE, new_id, new_metadata, timestamp_column
 from portal_runtime.errors import InvalidArgument, PermissionDenied, Unauthenticated, require_field
 from portal_runtime.filters import day_bounds, day_range, parse_day
-from portal_runtime.protos import money, to_timestamp
+from portal_runtime.protos import money, set_timestamp, to_timestamp
 from portal_runtime.tokens import Principal
 
 
@@ -59,6 +59,23 @@ def test_to_timestamp_takes_naive_as_utc():
     assert to_timestamp(aware.replace(tzinfo=None)) == to_timestamp(aware)
     paris = datetime(2024, 3, 1, 13, 30, tzinfo=timezone(timedelta(hours=1)))
     assert to_timestamp(paris) == to_timestamp(aware)
+
+
+def test_set_timestamp_writes_what_to_timestamp_builds():
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    for value in (
+        datetime(2024, 3, 1, 12, 30, 5, 123456, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2024, 3, 1, 13, 30, tzinfo=timezone(timedelta(hours=1))),
+        datetime(2024, 3, 1, 12, 30),  # naive: UTC
+    ):
+        target = Timestamp()
+        set_timestamp(target, value)
+        assert target == to_timestamp(value)
+    untouched = Timestamp()
+    set_timestamp(untouched, None)
+    assert untouched == Timestamp()
 
 
 def test_money():
