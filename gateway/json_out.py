@@ -219,6 +219,7 @@ def _scalar_reader(field: FieldDescriptor) -> Reader:
 _MIN_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
 _MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 _EPOCH_DAY = date(1970, 1, 1)
+_TWO_DIGITS = [f"{n:02d}" for n in range(60)]
 
 
 @lru_cache(maxsize=4096)
@@ -234,13 +235,14 @@ def _timestamp(message: Any) -> str:
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)
-    text = f"{_day(days)}T{hours:02d}:{minutes:02d}:{secs:02d}"
+    text = f"{_day(days)}T{_TWO_DIGITS[hours]}:{_TWO_DIGITS[minutes]}:{_TWO_DIGITS[secs]}"
     if not nanos:
         return text + "Z"
-    if not nanos % 1_000_000:
-        return f"{text}.{nanos // 1_000_000:03d}Z"
     if not nanos % 1_000:
-        return f"{text}.{nanos // 1_000:06d}Z"
+        micros = nanos // 1_000
+        if not micros % 1_000:
+            return f"{text}.{micros // 1_000:03d}Z"
+        return f"{text}.{micros:06d}Z"
     return f"{text}.{nanos:09d}Z"
 
 

@@ -8,10 +8,12 @@ the lock would not hold."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
@@ -58,12 +60,45 @@ def _quote(row: Row, lines: Sequence[QuoteLine]) -> Quote:
     )
 
 
-def _status_condition(status: QuoteStatus, today: date):  # type: ignore[no-untyped-def]
+def _status_condition(status: QuoteStatus):  # type: ignore[no-untyped-def]
+    today = bindparam("today")
     if status is QuoteStatus.EXPIRED:
         return (q.status == QuoteStatus.PENDING.value) & (q.valid_until < today)
     if status is QuoteStatus.PENDING:
         return (q.status == QuoteStatus.PENDING.value) & (q.valid_until >= today)
     return q.status == status.value
+
+
+@functools.cache
+def _page_statement(
+    status: QuoteStatus | None,
+    issued_from: bool,
+    issued_to: bool,
+    min_amount: bool,
+    max_amount: bool,
+    equipment: bool,
+    sort_key: SortKey,
+    descending: bool,
+) -> Select[Any]:
+    """A page of the entity's quotes for filters of this shape: built once per
+    combination (building and keying it cost more than running it)."""
+    query = select(quotes).where(q.entity_id == bindparam("entity_id"))
+    if status is not None:
+        query = query.where(_status_condition(status))
+    if issued_from:
+        query = query.where(q.issued_on >= bindparam("issued_from"))
+    if issued_to:
+        query = query.where(q.issued_on <= bindparam("issued_to"))
+    if min_amount:
+        query = query.where(q.total_incl_cents >= bindparam("min_amount"))
+    if max_amount:
+        query = query.where(q.total_incl_cents <= bindparam("max_amount"))
+    if equipment:
+        query = query.where(q.equipment_id == bindparam("equipment_id"))
+    column = _SORT_COLUMNS[sort_key]
+    # The number breaks ties, so pages neither repeat nor skip a quote.
+    order = (column.desc(), q.number.desc()) if descending else (column, q.number)
+    return query.order_by(*order).offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 class QuotesRepository:
@@ -150,23 +185,28 @@ class QuotesRepository:
         offset: int,
         limit: int,
     ) -> list[Quote]:
-        query = select(quotes).where(q.entity_id == entity_id)
-        if where.status is not None:
-            query = query.where(_status_condition(where.status, today))
-        if where.issued_from is not None:
-            query = query.where(q.issued_on >= where.issued_from)
-        if where.issued_to is not None:
-            query = query.where(q.issued_on <= where.issued_to)
-        if where.min_amount_cents is not None:
-            query = query.where(q.total_incl_cents >= where.min_amount_cents)
-        if where.max_amount_cents is not None:
-            query = query.where(q.total_incl_cents <= where.max_amount_cents)
-        if where.equipment_id:
-            query = query.where(q.equipment_id == where.equipment_id)
-        column = _SORT_COLUMNS[where.sort.key]
-        # The number breaks ties, so pages neither repeat nor skip a quote.
-        order = (column.desc(), q.number.desc()) if where.sort.descending else (column, q.number)
-        rows = records(await s.execute(query.order_by(*order).offset(offset).limit(limit)))
+        shape = (
+            where.status,
+            where.issued_from is not None,
+            where.issued_to is not None,
+            where.min_amount_cents is not None,
+            where.max_amount_cents is not None,
+            bool(where.equipment_id),
+            where.sort.key,
+            where.sort.descending,
+        )
+        params = {
+            "entity_id": entity_id,
+            "today": today,
+            "issued_from": where.issued_from,
+            "issued_to": where.issued_to,
+            "min_amount": where.min_amount_cents,
+            "max_amount": where.max_amount_cents,
+            "equipment_id": where.equipment_id,
+            "offset": offset,
+            "limit": limit,
+        }
+        rows = records(await s.execute(_page_statement(*shape), params))
         found = await self._lines(s, [row.id for row in rows])
         return [_quote(row, found[row.id]) for row in rows]
 
