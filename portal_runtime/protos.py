@@ -38,3 +38,9 @@ def set_timestamp(target: Timestamp, value: datetime | None) -> None:
 def money(cents: int, currency: str = DEFAULT_CURRENCY) -> types_pb2.Money:
     """An amount in integer cents as a Money message."""
     return types_pb2.Money(amount_cents=cents, currency=currency)
+
+
+def set_money(target: types_pb2.Money, cents: int, currency: str = DEFAULT_CURRENCY) -> None:
+    """Writes the amount into a message's Money field in place (see `set_timestamp`)."""
+    target.amount_cents = cents
+    target.currency = currency

@@ -39,9 +39,10 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListDocumentsResponse(
-            documents=[convert.document(v) for v in views], next_page_token=token
-        )
+        answer = pb.ListDocumentsResponse(next_page_token=token)
+        for view in views:
+            convert.fill_document(answer.documents.add(), view)
+        return answer
 
     async def GetDocument(self, request: pb.GetDocumentRequest, context):
         return convert.document(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.billing.v1 import billing_pb2 as pb
-from portal_runtime.protos import money, to_timestamp
+from portal_runtime.protos import money, set_money, set_timestamp, to_timestamp
 from services.billing.domain.claims import Claim, ClaimStatus
 from services.billing.domain.direct_debits import BatchStatus, DebitBatch, DebitStatus, DirectDebit
 from services.billing.domain.documents import DocumentType, Line
@@ -51,37 +51,37 @@ def _day(value: date | None) -> str:
 
 
 def document(view: DocumentView) -> pb.Document:
+    message = pb.Document()
+    fill_document(message, view)
+    return message
+
+
+def fill_document(message: pb.Document, view: DocumentView) -> None:
+    """Writes the document into `message` (e.g. a page's `documents.add()`: no copy)."""
     doc = view.document
     totals = doc.totals
-    return pb.Document(
-        id=doc.id,
-        type=DOCUMENT_TYPE[doc.type],
-        number=doc.number,
-        contract_number=doc.contract_number,
-        issue_date=_day(doc.issue_date),
-        period_start=_day(doc.period_start),
-        period_end=_day(doc.period_end),
-        lines=[
-            pb.DocumentLine(
-                label=line.label,
-                quantity=line.quantity,
-                unit_price_excl_tax=money(line.unit_price_cents),
-                vat_rate_bp=line.vat_rate_bp,
-                total_excl_tax=money(line.total_excl_cents),
-            )
-            for line in doc.lines
-        ],
-        total_excl_tax=money(totals.excl_cents),
-        total_tax=money(totals.tax_cents),
-        total_incl_tax=money(totals.incl_cents),
-        remaining=money(doc.remaining_cents),
-        paid=doc.paid,
-        due_date=_day(doc.due_date),
-        order_id=doc.order_id,
-        credits_document_id=doc.credits_document_id,
-        created_at=to_timestamp(view.created_at),
-        purchase_order_reference=doc.purchase_order_reference,
-    )
+    message.id = doc.id
+    message.type = DOCUMENT_TYPE[doc.type]
+    message.number = doc.number
+    message.contract_number = doc.contract_number
+    message.issue_date = _day(doc.issue_date)
+    message.period_start = _day(doc.period_start)
+    message.period_end = _day(doc.period_end)
+    add_line = message.lines.add
+    for line in doc.lines:
+        out = add_line(label=line.label, quantity=line.quantity, vat_rate_bp=line.vat_rate_bp)
+        set_money(out.unit_price_excl_tax, line.unit_price_cents)
+        set_money(out.total_excl_tax, line.total_excl_cents)
+    set_money(message.total_excl_tax, totals.excl_cents)
+    set_money(message.total_tax, totals.tax_cents)
+    set_money(message.total_incl_tax, totals.incl_cents)
+    set_money(message.remaining, doc.remaining_cents)
+    message.paid = doc.paid
+    message.due_date = _day(doc.due_date)
+    message.order_id = doc.order_id
+    message.credits_document_id = doc.credits_document_id
+    set_timestamp(message.created_at, view.created_at)
+    message.purchase_order_reference = doc.purchase_order_reference
 
 
 def lines_input(lines) -> list[Line]:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from google.api import httpbody_pb2
 
 from portal.assets.v1 import assets_pb2 as pb
 from portal_runtime.auth import current_principal
-from portal_runtime.protos import money, to_timestamp
+from portal_runtime.protos import set_money, set_timestamp
 from services.assets.domain.quotes import LineInput, QuoteStatus
 from services.assets.usecases import quotes
 from services.assets.usecases.common import Deps
@@ -36,36 +36,37 @@ def line_input(line: pb.QuoteLine) -> LineInput:
 
 
 def quote_message(view: QuoteView, *, with_entity: bool = False) -> pb.Quote:
+    message = pb.Quote()
+    fill_quote(message, view, with_entity=with_entity)
+    return message
+
+
+def fill_quote(message: pb.Quote, view: QuoteView, *, with_entity: bool = False) -> None:
+    """Writes the quote into `message` (e.g. a page's `quotes.add()`: no copy)."""
     found = view.quote
     totals = found.totals
-    return pb.Quote(
-        id=found.id,
-        number=found.number,
-        status=pb.QuoteStatus.Value(_STATUS_PREFIX + view.status.value),
-        title=found.title,
-        lines=[
-            pb.QuoteLine(
-                label=line.label,
-                quantity=line.quantity,
-                unit_price_excl_tax=money(line.unit_price_cents),
-                vat_rate_bp=line.vat_rate_bp,
-                total_excl_tax=money(line.total_excl_cents),
-            )
-            for line in found.lines
-        ],
-        total_excl_tax=money(totals.excl_cents),
-        total_tax=money(totals.tax_cents),
-        total_incl_tax=money(totals.incl_cents),
-        valid_until=found.valid_until.isoformat(),
-        service_request_id=found.service_request_id,
-        equipment_id=found.equipment_id,
-        purchase_order_reference=found.purchase_order_reference,
-        order_number=found.order_number,
-        decline_reason=found.decline_reason,
-        issued_at=to_timestamp(found.issued_at),
-        answered_at=to_timestamp(found.answered_at),
-        entity_id=found.entity_id if with_entity else "",
-    )
+    message.id = found.id
+    message.number = found.number
+    message.status = pb.QuoteStatus.Value(_STATUS_PREFIX + view.status.value)
+    message.title = found.title
+    add_line = message.lines.add
+    for line in found.lines:
+        out = add_line(label=line.label, quantity=line.quantity, vat_rate_bp=line.vat_rate_bp)
+        set_money(out.unit_price_excl_tax, line.unit_price_cents)
+        set_money(out.total_excl_tax, line.total_excl_cents)
+    set_money(message.total_excl_tax, totals.excl_cents)
+    set_money(message.total_tax, totals.tax_cents)
+    set_money(message.total_incl_tax, totals.incl_cents)
+    message.valid_until = found.valid_until.isoformat()
+    message.service_request_id = found.service_request_id
+    message.equipment_id = found.equipment_id
+    message.purchase_order_reference = found.purchase_order_reference
+    message.order_number = found.order_number
+    message.decline_reason = found.decline_reason
+    set_timestamp(message.issued_at, found.issued_at)
+    set_timestamp(message.answered_at, found.answered_at)
+    if with_entity:
+        message.entity_id = found.entity_id
 
 
 class QuoteRpcs:
@@ -85,9 +86,10 @@ class QuoteRpcs:
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListQuotesResponse(
-            quotes=[quote_message(view) for view in views], next_page_token=token
-        )
+        answer = pb.ListQuotesResponse(next_page_token=token)
+        for view in views:
+            fill_quote(answer.quotes.add(), view)
+        return answer
 
     async def GetQuote(self, request: pb.GetQuoteRequest, context):
         return quote_message(await quotes.get_quote(self.deps, current_principal(), request.id))

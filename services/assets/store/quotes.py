@@ -39,6 +39,14 @@ _SORT_COLUMNS = {
 }
 
 
+# Built once: every page of quotes reads its quotes' lines.
+_LINES_OF = (
+    select(quote_lines)
+    .where(ql.quote_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ql.quote_id, ql.position)
+)
+
+
 def _quote(row: Row, lines: Sequence[QuoteLine]) -> Quote:
     return Quote(
         id=row.id,
@@ -237,10 +245,7 @@ class QuotesRepository:
         found: dict[str, list[QuoteLine]] = {quote_id: [] for quote_id in quote_ids}
         if not quote_ids:
             return found
-        query = (
-            select(quote_lines).where(ql.quote_id.in_(quote_ids)).order_by(ql.quote_id, ql.position)
-        )
-        for row in records(await s.execute(query)):
+        for row in records(await s.execute(_LINES_OF, {"ids": quote_ids})):
             found[row.quote_id].append(
                 QuoteLine(row.label, row.quantity, row.unit_price_cents, row.vat_rate_bp)
             )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
 from portal_runtime.money import (
@@ -151,8 +152,10 @@ class Document:
     # The customer's purchase-order reference, printed on the document.
     purchase_order_reference: str = ""
 
-    @property
+    @cached_property
     def totals(self) -> Totals:
+        # Lines never change (frozen): computed once, not for each of
+        # remaining_cents, paid and the totals a page prints.
         return compute_totals(self.lines)
 
     @property
