@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -47,9 +46,6 @@ DEFAULT_MAX_LINES = 100_000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SEPARATORS = (";", ",")
 _BY_ALIAS = {alias: name for name, _, aliases in COLUMNS for alias in aliases}
-
-# Where the csv module ends a row (outside quotes).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class FileLine(NamedTuple):
@@ -255,7 +251,10 @@ def count_order_lines(data: bytes) -> int:
     text, _ = decode(data)
     separator = detect_separator(text.split("\n", 1)[0].rstrip("\r"))
     if '"' not in text and "\0" not in text:
-        lines = _LINE_BREAK.split(text)
+        # Cut where the csv module ends a row outside quotes: at "\r\n", or a
+        # lone "\r" or "\n" (plain replaces: a regular expression took 50 ms
+        # on 100,000 lines, in one call that holds the interpreter).
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if max(map(len, lines)) <= csv.field_size_limit():
             # Without quotes a row is a line and its cells lie between the
             # separators: what the csv module reads, ten times cheaper.

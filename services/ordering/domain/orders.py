@@ -8,9 +8,10 @@ own state changes; a change other services hear of returns its fact
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, Violations
 from portal_runtime.money import format_euros, totals_by_rate
@@ -18,6 +19,8 @@ from portal_runtime.money import format_euros, totals_by_rate
 from . import facts
 from .references import transfer_reference
 from .shipping import FIRST_STAGE, DeliveryStage
+
+Result = TypeVar("Result")
 
 DEFAULT_MIN_LOAD_CENTS = 100
 DEFAULT_MAX_LOAD_CENTS = 200_000
@@ -343,9 +346,12 @@ class Order:
         )
 
 
-def validate_lines(lines: Iterable[OrderLine], bounds: LoadBounds | None = None) -> list[OrderLine]:
-    """At least one line, each beneficiary once, loads within the bounds (field
-    names ``lines[i].loadAmountCents``)."""
+def checked_lines(
+    lines: Iterable[OrderLine], bounds: LoadBounds | None = None
+) -> Generator[None, None, list[OrderLine]]:
+    """`validate_lines` one step per line: a file's order has up to 100,000
+    lines, and the caller may let other work run between two steps
+    (`portal_runtime.passes.finish`). Returns the lines."""
     bounds = bounds or LoadBounds()
     items = list(lines)
     violations = Violations()
@@ -365,11 +371,18 @@ def validate_lines(lines: Iterable[OrderLine], bounds: LoadBounds | None = None)
         problem = bounds.problem(line.load_amount_cents)
         if problem:
             violations.add(f"lines[{index}].loadAmountCents", problem)
+        yield
     violations.raise_if_any()
     return items
 
 
-def new_order(
+def validate_lines(lines: Iterable[OrderLine], bounds: LoadBounds | None = None) -> list[OrderLine]:
+    """At least one line, each beneficiary once, loads within the bounds (field
+    names ``lines[i].loadAmountCents``)."""
+    return run_steps(checked_lines(lines, bounds))
+
+
+def new_order_steps(
     *,
     id: str,
     entity_id: str,
@@ -381,14 +394,14 @@ def new_order(
     bounds: LoadBounds | None = None,
     card_fee_cents: int = DEFAULT_CARD_FEE_CENTS,
     card_fee_vat_bp: int = DEFAULT_CARD_FEE_VAT_BP,
-) -> Order:
-    """A draft order, its lines in the given order, its history starting with
-    DRAFT at `now`."""
+) -> Generator[None, None, Order]:
+    """`new_order` one step per line (see `checked_lines`); returns the order."""
     if not delivery_point_id:
         raise InvalidArgument.for_field("deliveryPointId", "is required", reason="REQUIRED_FIELD")
-    checked = validate_lines(lines, bounds)
+    checked = yield from checked_lines(lines, bounds)
     for position, line in enumerate(checked):
         line.position = position
+        yield
     return Order(
         id=id,
         entity_id=entity_id,
@@ -402,3 +415,18 @@ def new_order(
         card_fee_vat_bp=card_fee_vat_bp,
         history=[StatusChange(OrderStatus.DRAFT, now)],
     )
+
+
+def new_order(**fields: Any) -> Order:
+    """A draft order, its lines in the given order (checked: `validate_lines`),
+    its history starting with DRAFT at `now`; the fields of `new_order_steps`."""
+    return run_steps(new_order_steps(**fields))
+
+
+def run_steps(steps: Generator[Any, None, Result]) -> Result:
+    """What a pass written as steps (a generator) returns, run at once."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value

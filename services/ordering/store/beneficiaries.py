@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal_runtime.clock import aware
 from portal_runtime.pagination import Page
+from portal_runtime.passes import collect
 from portal_runtime.records import records
 from services.ordering.domain.beneficiaries import Beneficiary, BeneficiaryRef, full_name
 from services.ordering.domain.orders import OrderStatus
@@ -102,12 +103,14 @@ def _from_row(s: AsyncSession, row: Row) -> Beneficiary:
 
 
 async def _refs(s: AsyncSession, *where: Any) -> list[BeneficiaryRef]:
-    """Up to 100,000 (an entity's whole list, for a file): read as tuples."""
+    """Up to 100,000 (an entity's whole list, for a file): read as tuples, a
+    chunk at a time (on SQLite the rows are read on the loop's thread)."""
     query = select(b.id, b.employee_number, b.first_name, b.last_name).where(*where)
-    return [
+    rows = await s.execute(query)
+    return await collect(
         BeneficiaryRef(beneficiary_id, number, full_name(first_name, last_name))
-        for beneficiary_id, number, first_name, last_name in await s.execute(query)
-    ]
+        for beneficiary_id, number, first_name, last_name in rows
+    )
 
 
 class BeneficiariesRepository:
@@ -117,10 +120,11 @@ class BeneficiariesRepository:
         remember_row(s, beneficiaries, row)
 
     async def add_all(self, s: AsyncSession, people: Sequence[Beneficiary]) -> None:
-        """One insert (executemany) for any number: a file brings up to 100,000.
-        Not remembered for a `save` in the transaction (`add` is): a file's
-        beneficiaries are only created."""
-        await insert_rows(s, beneficiaries, [_to_row(person) for person in people])
+        """One insert (executemany) for any number: a file brings up to 100,000,
+        their rows made a chunk at a time (`insert_rows`). Not remembered for a
+        `save` in the transaction (`add` is): a file's beneficiaries are only
+        created."""
+        await insert_rows(s, beneficiaries, map(_to_row, people))
 
     async def get(self, s: AsyncSession, beneficiary_id: str, entity_id: str) -> Beneficiary | None:
         row = (

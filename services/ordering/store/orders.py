@@ -175,7 +175,7 @@ class OrdersRepository:
     async def add(self, s: AsyncSession, order: Order) -> None:
         row = _order_row(order)
         await s.execute(insert(orders).values(**row))
-        await insert_rows(s, order_lines, [_line_row(order.id, x) for x in order.lines])
+        await insert_rows(s, order_lines, (_line_row(order.id, x) for x in order.lines))
         await self._insert_children(s, order, order.history, order.stages)
         remember_row(s, orders, row)
         _remember_children(s, order)

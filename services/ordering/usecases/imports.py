@@ -22,6 +22,7 @@ from portal_runtime.auth import customer_entity
 from portal_runtime.db import new_id
 from portal_runtime.error_mapping import MAX_LISTED_VIOLATIONS
 from portal_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from portal_runtime.passes import collect
 from portal_runtime.tokens import Principal
 from services.ordering.domain import order_file
 from services.ordering.domain.imports import (
@@ -60,26 +61,25 @@ async def create_from_file(
             "DELIVERY_POINT_DELETED",
             f"the delivery point {parsed.delivery_point_code!r} was deleted meanwhile",
         )
+    # Each pass below goes over up to 100,000 lines on the loop's thread: a
+    # chunk at a time, other calls get the loop in between.
     with collector_paused():
         refs = await deps.repo.beneficiaries.refs_by_number(s, entity_id)
-        missing = [line for line in parsed.lines if line.employee_number not in refs]
-        created = [
+        missing = await collect(line for line in parsed.lines if line.employee_number not in refs)
+        beneficiary_ids = await sorted_ids(len(missing))
+        created = await collect(
             line.new_beneficiary(
                 id=beneficiary_id, entity_id=entity_id, default_delivery_point_id=point_id, now=now
             )
-            for line, beneficiary_id in zip(missing, sorted_ids(len(missing)), strict=True)
-        ]
-        refs.update((person.employee_number, person.ref) for person in created)
-        # Each step below is a pass over up to 100,000 lines on the loop's thread:
-        # other calls get the loop back in between.
-        await asyncio.sleep(0)
-        lines = [
+            for line, beneficiary_id in zip(missing, beneficiary_ids, strict=True)
+        )
+        refs.update(await collect((person.employee_number, person.ref) for person in created))
+        line_ids = await sorted_ids(len(parsed.lines))
+        lines = await collect(
             draft_line(refs[line.employee_number], line.new_card, line.load_amount_cents, line_id)
-            for line, line_id in zip(parsed.lines, sorted_ids(len(parsed.lines)), strict=True)
-        ]
-        await asyncio.sleep(0)
+            for line, line_id in zip(parsed.lines, line_ids, strict=True)
+        )
         await deps.repo.beneficiaries.add_all(s, created)
-        await asyncio.sleep(0)
         return await add_draft(
             deps,
             s,
@@ -99,7 +99,8 @@ async def import_order(
     large one; InvalidArgument with every bad line otherwise."""
     entity_id = customer_entity(principal)
     now = deps.clock()
-    count = order_file.count_order_lines(require_file(data))
+    # A pass over the whole file: off the loop's thread, as the parse.
+    count = await asyncio.to_thread(order_file.count_order_lines, require_file(data))
     codes = await known_codes(deps, entity_id)
     too_big = len(data) > order_file.DEFAULT_MAX_BYTES or count > order_file.DEFAULT_MAX_LINES
     if count > deps.sync_import_max_lines and not too_big:
@@ -115,7 +116,8 @@ async def import_order(
             await deps.repo.imports.add(s, job)
         deps.imports_waiting.set()
         return None, job
-    parsed = await asyncio.to_thread(parse, deps, data, codes, now.date())
+    with collector_paused():  # the parser's lines, in its thread
+        parsed = await asyncio.to_thread(parse, deps, data, codes, now.date())
     async with deps.db.transaction() as s:
         order = await create_from_file(deps, s, entity_id, parsed, now, new_id())
     return order, None
@@ -164,15 +166,16 @@ async def _check(
         nonlocal checked
         checked = done
 
-    parsing = asyncio.ensure_future(
-        asyncio.to_thread(parse, deps, job.file, codes, today, progress)
-    )
-    while True:
-        finished, _ = await asyncio.wait({parsing}, timeout=PROGRESS_SECONDS)
-        if finished:
-            return parsing.result()
-        if checked > job.lines_done:
-            job = await _record_progress(deps, job, checked)
+    with collector_paused():  # the parser's lines, in its thread
+        parsing = asyncio.ensure_future(
+            asyncio.to_thread(parse, deps, job.file, codes, today, progress)
+        )
+        while True:
+            finished, _ = await asyncio.wait({parsing}, timeout=PROGRESS_SECONDS)
+            if finished:
+                return parsing.result()
+            if checked > job.lines_done:
+                job = await _record_progress(deps, job, checked)
 
 
 async def process_import(deps: Deps, import_id: str) -> None:

@@ -3,7 +3,6 @@ one file mode uses), submit, cancel, read and list."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from portal_runtime.errors import FailedPrecondition, NotFound, require_field
 from portal_runtime.filters import day_range
 from portal_runtime.outbox import add_event
 from portal_runtime.pagination import parse_page
+from portal_runtime.passes import collect, finish
 from portal_runtime.tokens import Principal
 from services.ordering import events
 from services.ordering.domain.beneficiaries import BeneficiaryRef
@@ -25,7 +25,7 @@ from services.ordering.domain.orders import (
     OrderLine,
     OrderSource,
     OrderStatus,
-    new_order,
+    new_order_steps,
     parse_payment_method,
 )
 from services.ordering.domain.references import order_number
@@ -78,9 +78,10 @@ async def add_draft(
     lines: list[OrderLine],
     now: datetime,
 ) -> Order:
-    """Numbers and stores a DRAFT with its lines (the domain checks them)."""
+    """Numbers and stores a DRAFT with its lines (the domain checks them, a
+    chunk of a file's lines at a time)."""
     number = order_number(now.year, await deps.repo.orders.next_sequence(s, now.year))
-    order = new_order(
+    steps = new_order_steps(
         id=order_id,
         entity_id=entity_id,
         number=number,
@@ -92,7 +93,7 @@ async def add_draft(
         card_fee_cents=deps.card_fee_cents,
         card_fee_vat_bp=deps.card_fee_vat_bp,
     )
-    await asyncio.sleep(0)  # a file's order: checking its lines was a long pass
+    order = await finish(steps)
     await deps.repo.orders.add(s, order)
     return order
 
@@ -147,11 +148,12 @@ async def duplicate_order(deps: Deps, principal: Principal | None, order_id: str
         known = await deps.repo.beneficiaries.refs_by_ids(
             s, entity_id, [line.beneficiary_id for line in past.lines]
         )
-        kept = [line for line in past.lines if line.beneficiary_id in known]
-        drafts = [
+        kept = await collect(line for line in past.lines if line.beneficiary_id in known)
+        line_ids = await sorted_ids(len(kept))
+        drafts = await collect(
             draft_line(known[line.beneficiary_id], line.new_card, line.load_amount_cents, line_id)
-            for line, line_id in zip(kept, sorted_ids(len(kept)), strict=True)
-        ]
+            for line, line_id in zip(kept, line_ids, strict=True)
+        )
         if not drafts:
             raise FailedPrecondition(
                 "NOTHING_TO_DUPLICATE", "every beneficiary of that order was deleted since"

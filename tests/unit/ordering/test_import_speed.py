@@ -76,13 +76,13 @@ def test_the_quick_email_check_agrees_with_the_rules(monkeypatch: pytest.MonkeyP
     assert quick[:3] == [None, None, None] and quick[3] == "is not a valid e-mail address"
 
 
-def test_ids_made_in_bulk_are_distinct_uuid4s_in_order() -> None:
-    ids = sorted_ids(10_000)
+async def test_ids_made_in_bulk_are_distinct_uuid4s_in_order() -> None:
+    ids = await sorted_ids(10_000)
     assert ids == sorted(ids) and len(set(ids)) == 10_000
-    for made in [*ids[:100], sorted_ids(1)[0]]:
+    for made in [*ids[:100], (await sorted_ids(1))[0]]:
         parsed = uuid.UUID(made)
         assert (parsed.hex, parsed.version, parsed.variant) == (made, 4, uuid.RFC_4122)
-    assert sorted_ids(0) == []
+    assert await sorted_ids(0) == []
 
 
 def test_the_cycle_collector_comes_back_after_the_last_bulk_step() -> None:
