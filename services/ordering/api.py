@@ -148,9 +148,10 @@ class OrderingApi(ordering_pb2_grpc.OrderingServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListOrdersResponse(
-            orders=[convert.order(o) for o in found], next_page_token=token
-        )
+        answer = pb.ListOrdersResponse(next_page_token=token)
+        for view in found:
+            convert.fill_order(answer.orders.add(), view)
+        return answer
 
     async def GetOrder(self, request: pb.GetOrderRequest, context):
         return convert.order(await orders.get_order(self.deps, current_principal(), request.id))
@@ -178,9 +179,10 @@ class OrderingAdminApi(ordering_pb2_grpc.OrderingAdminServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListOrdersResponse(
-            orders=[convert.order(o) for o in found], next_page_token=token
-        )
+        answer = pb.ListOrdersResponse(next_page_token=token)
+        for view in found:
+            convert.fill_order(answer.orders.add(), view)
+        return answer
 
     async def GetOrder(self, request: pb.AdminGetOrderRequest, context):
         order = await production.get_any_order(self.deps, current_principal(), request.id)

@@ -14,7 +14,7 @@ from portal_runtime.csv_export import to_csv
 from portal_runtime.errors import FieldViolation
 from portal_runtime.money import format_amount
 from portal_runtime.pagination import encode_token
-from portal_runtime.protos import money, set_timestamp, to_timestamp
+from portal_runtime.protos import set_money, set_timestamp, to_timestamp
 from services.ordering.domain.beneficiaries import Beneficiary
 from services.ordering.domain.card_usage import ImportedMonth
 from services.ordering.domain.delivery_points import DeliveryPoint
@@ -145,51 +145,61 @@ def order_line(line: OrderLine) -> pb.OrderLine:
 def order(found: Order | OrderView) -> pb.Order:
     """The order with its first lines and its figures over all of them (a
     whole order, as a use case changed it, is shown the same way)."""
+    message = pb.Order()
+    fill_order(message, found)
+    return message
+
+
+def fill_order(message: pb.Order, found: Order | OrderView) -> None:
+    """Writes the order into `message` (e.g. a page's `orders.add()`: no copy)."""
     view = found if isinstance(found, OrderView) else view_of(found)
     order, totals = view.order, view.totals
     total = view.total_cents
-    message = pb.Order(
-        id=order.id,
-        number=order.number,
-        status=STATUS[order.status],
-        delivery_point_id=order.delivery_point_id,
-        lines=[order_line(line) for line in view.lines],
-        line_count=totals.count,
-        # The lines' positions run from 0: the next page starts after those shown.
-        next_lines_page_token=encode_token(len(view.lines)) if view.more_lines else "",
-        new_cards=totals.new_cards,
-        loads=money(totals.loads_cents),
-        total=money(total),
-        payment_method=order.payment_method or "",
-        payment_id=order.payment_id,
-        invoice_id=order.invoice_id,
-        entity_id=order.entity_id,
-        history=[
-            pb.StatusChange(status=STATUS[change.status], at=to_timestamp(change.at))
-            for change in order.history
-        ],
-        delivery_stages=[
-            pb.DeliveryStage(label=stage.label, at=to_timestamp(stage.at), location=stage.location)
-            for stage in order.stages
-        ],
-        carrier=order.carrier,
-        tracking_url=order.tracking_url,
-        created_at=to_timestamp(order.created_at),
-        source=order.source,
-        lines_loaded=totals.loaded,
-        lines_failed=totals.failed,
-    )
-    if order.transfer_reference:
-        message.transfer.CopyFrom(
-            pb.TransferInstructions(
-                iban=order.transfer_iban,
-                bic=order.transfer_bic,
-                holder=order.transfer_holder,
-                reference=order.transfer_reference,
-                amount=money(total),
-            )
+    message.id = order.id
+    message.number = order.number
+    message.status = STATUS[order.status]
+    message.delivery_point_id = order.delivery_point_id
+    add_line = message.lines.add
+    for line in view.lines:
+        add_line(
+            id=line.id,
+            beneficiary_id=line.beneficiary_id,
+            employee_number=line.employee_number,
+            beneficiary_name=line.beneficiary_name,
+            new_card=line.new_card,
+            load_amount_cents=line.load_amount_cents,
+            load_status=LOAD_STATUS[line.load_status],
+            load_error=line.load_error,
         )
-    return message
+    message.line_count = totals.count
+    # The lines' positions run from 0: the next page starts after those shown.
+    message.next_lines_page_token = encode_token(len(view.lines)) if view.more_lines else ""
+    message.new_cards = totals.new_cards
+    set_money(message.loads, totals.loads_cents)
+    set_money(message.total, total)
+    message.payment_method = order.payment_method or ""
+    message.payment_id = order.payment_id
+    message.invoice_id = order.invoice_id
+    message.entity_id = order.entity_id
+    add_change = message.history.add
+    for change in order.history:
+        set_timestamp(add_change(status=STATUS[change.status]).at, change.at)
+    add_stage = message.delivery_stages.add
+    for stage in order.stages:
+        set_timestamp(add_stage(label=stage.label, location=stage.location).at, stage.at)
+    message.carrier = order.carrier
+    message.tracking_url = order.tracking_url
+    set_timestamp(message.created_at, order.created_at)
+    message.source = order.source
+    message.lines_loaded = totals.loaded
+    message.lines_failed = totals.failed
+    if order.transfer_reference:
+        transfer = message.transfer
+        transfer.iban = order.transfer_iban
+        transfer.bic = order.transfer_bic
+        transfer.holder = order.transfer_holder
+        transfer.reference = order.transfer_reference
+        set_money(transfer.amount, total)
 
 
 def order_import(job: OrderImport) -> pb.OrderImport:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from google.api import httpbody_pb2
 
 from portal.assets.v1 import assets_pb2 as pb
-from portal.common.v1.types_pb2 import Address
 from portal_runtime.auth import current_principal
-from portal_runtime.protos import to_timestamp
+from portal_runtime.protos import set_timestamp, to_timestamp
 from services.assets.api.service_requests import service_request
 from services.assets.domain.equipment import Equipment, EquipmentModel, Site
 from services.assets.usecases import equipment as usecases
@@ -19,18 +18,21 @@ HISTORY_QUOTE = "QUOTE"
 
 
 def site(found: Site) -> pb.Site:
+    message = pb.Site()
+    fill_site(message, found)
+    return message
+
+
+def fill_site(message: pb.Site, found: Site) -> None:
     address = found.address
-    return pb.Site(
-        id=found.id,
-        name=found.name,
-        address=Address(
-            line1=address.line1,
-            line2=address.line2,
-            postal_code=address.postal_code,
-            city=address.city,
-            country=address.country,
-        ),
-    )
+    message.id = found.id
+    message.name = found.name
+    out = message.address
+    out.line1 = address.line1
+    out.line2 = address.line2
+    out.postal_code = address.postal_code
+    out.city = address.city
+    out.country = address.country
 
 
 def model(found: EquipmentModel) -> pb.EquipmentModel:
@@ -43,19 +45,25 @@ def model(found: EquipmentModel) -> pb.EquipmentModel:
 
 
 def equipment(found: Equipment) -> pb.Equipment:
-    return pb.Equipment(
-        id=found.id,
-        name=found.name,
-        reference=found.reference,
-        model_id=found.model_code,
-        brand=found.brand,
-        model=found.model_name,
-        site=site(found.site) if found.site else None,
-        commissioned_on=found.commissioned_on.isoformat() if found.commissioned_on else "",
-        contract=found.contract,
-        status=pb.EquipmentStatus.Value(_STATUS + found.status.value),
-        created_at=to_timestamp(found.created_at),
-    )
+    message = pb.Equipment()
+    fill_equipment(message, found)
+    return message
+
+
+def fill_equipment(message: pb.Equipment, found: Equipment) -> None:
+    """Writes the machine into `message` (e.g. a page's `equipment.add()`: no copy)."""
+    message.id = found.id
+    message.name = found.name
+    message.reference = found.reference
+    message.model_id = found.model_code
+    message.brand = found.brand
+    message.model = found.model_name
+    if found.site:
+        fill_site(message.site, found.site)
+    message.commissioned_on = found.commissioned_on.isoformat() if found.commissioned_on else ""
+    message.contract = found.contract
+    message.status = pb.EquipmentStatus.Value(_STATUS + found.status.value)
+    set_timestamp(message.created_at, found.created_at)
 
 
 def equipment_detail(detail: usecases.EquipmentDetail) -> pb.Equipment:
@@ -101,9 +109,10 @@ class EquipmentRpcs:
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListEquipmentResponse(
-            equipment=[equipment(e) for e in found], next_page_token=token
-        )
+        answer = pb.ListEquipmentResponse(next_page_token=token)
+        for machine in found:
+            fill_equipment(answer.equipment.add(), machine)
+        return answer
 
     async def ExportEquipment(self, request: pb.ExportEquipmentRequest, context):
         data = await usecases.export_equipment(
