@@ -139,13 +139,30 @@ def own_and_children_cpu() -> float:
     return total
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of this machine's PostgreSQL server processes (its backends
+    do the services' queries; a backend that ends meanwhile is not counted)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() == "postgres":
+                total += process_cpu(int(proc.name))
+        except OSError:  # ended while read
+            continue
+    return total
+
+
 def metered(pids: dict[str, int], run: Callable[[], Figure]) -> Figure:
     """Runs one load and charges each process's CPU to the requests it served."""
     before = {name: process_cpu(pid) for name, pid in pids.items()}
     load_before = own_and_children_cpu()
+    server_before = postgres_cpu()
     figure = run()
     spent = {name: process_cpu(pid) - before[name] for name, pid in pids.items()}
     spent["load"] = own_and_children_cpu() - load_before
+    spent["postgresql"] = postgres_cpu() - server_before
     if figure.requests:
         # Below a clock tick per thousand requests is noise (idle services' timers).
         figure.cpu_ms = {
