@@ -37,11 +37,16 @@ def service_addr(service: str, env: Mapping[str, str] | None = None) -> str:
     return env.get(f"PORTAL_{service.upper()}_ADDR", f"127.0.0.1:{DEFAULT_PORTS[service]}")
 
 
+# PostgreSQL connections a service process keeps open (see portal_runtime.db).
+DEFAULT_DB_POOL_SIZE = 20
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     service: str
     grpc_addr: str
     database_url: str
+    db_pool_size: int
     nats_url: str
     var_dir: Path
     jwt_public_key_file: Path
@@ -76,6 +81,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Service
         service=service,
         grpc_addr=service_addr(service, env),
         database_url=env.get(f"PORTAL_{upper}_DATABASE_URL", f"sqlite:///{var_dir}/{service}.db"),
+        db_pool_size=int(env.get("PORTAL_DB_POOL_SIZE", str(DEFAULT_DB_POOL_SIZE))),
         nats_url=env.get("PORTAL_NATS_URL", "nats://127.0.0.1:4222"),
         var_dir=var_dir,
         jwt_public_key_file=jwt_public_key_file(env),

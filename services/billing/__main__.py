@@ -98,7 +98,7 @@ def bootstrap(
     """Wires the service; tests may pass their own db, provider, and (through
     app_options) ServiceApp's `verifier` / `bus`."""
     ibans = vault_from_settings(settings)  # IbanKeysMissing: billing does not start
-    db = db or Database(settings.database_url)
+    db = db or Database.of(settings)
     provider = provider or provider_from_settings(settings.get)
     deps = build_deps(settings, db, provider, ibans=ibans)
     app = ServiceApp(settings, db, migrations=MIGRATIONS, **app_options)

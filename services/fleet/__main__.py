@@ -71,7 +71,7 @@ def bootstrap(
 ) -> ServiceApp:
     """Wires the service; tests may pass their own db, deps, provisioning
     adapter, and (through app_options) ServiceApp's `verifier` / `bus`."""
-    db = db or (deps.db if deps else Database(settings.database_url))
+    db = db or (deps.db if deps else Database.of(settings))
     if provisioning is None:
         provisioning = (deps and deps.provisioning) or HttpProvisioning(
             settings.get("FLEET_PROVISIONING_URL", DEFAULT_PROVISIONING_URL)

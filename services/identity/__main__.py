@@ -101,7 +101,7 @@ def bootstrap(
 ) -> ServiceApp:
     """Wires the service; tests may pass their own db, deps, and (through
     app_options) ServiceApp's `verifier` / `bus`."""
-    db = db or (deps.db if deps else Database(settings.database_url))
+    db = db or (deps.db if deps else Database.of(settings))
     deps = deps or build_deps(settings, db)
     app = ServiceApp(settings, db, migrations=MIGRATIONS, **app_options)
     app.add_servicer(

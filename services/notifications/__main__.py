@@ -59,7 +59,7 @@ def bootstrap(
 ) -> ServiceApp:
     """Wires the service; tests pass their own db, mailer, and (through
     app_options) ServiceApp's `verifier` / `bus`."""
-    db = db or Database(settings.database_url)
+    db = db or Database.of(settings)
     mailer = mailer or mailer_from_settings(settings)
     sender = settings.get("MAIL_FROM", DEFAULT_SENDER)
     if "@" not in parseaddr(sender)[1]:
