@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from portal.billing.v1 import billing_pb2 as pb
-from portal_runtime.protos import money, set_money, set_timestamp, to_timestamp
+from portal_runtime.protos import (
+    fill_priced_lines,
+    money,
+    set_money,
+    set_timestamp,
+    set_totals,
+    to_timestamp,
+)
 from services.billing.domain.claims import Claim, ClaimStatus
 from services.billing.domain.direct_debits import BatchStatus, DebitBatch, DebitStatus, DirectDebit
 from services.billing.domain.documents import DocumentType, Line
@@ -67,14 +74,8 @@ def fill_document(message: pb.Document, view: DocumentView) -> None:
     message.issue_date = _day(doc.issue_date)
     message.period_start = _day(doc.period_start)
     message.period_end = _day(doc.period_end)
-    add_line = message.lines.add
-    for line in doc.lines:
-        out = add_line(label=line.label, quantity=line.quantity, vat_rate_bp=line.vat_rate_bp)
-        set_money(out.unit_price_excl_tax, line.unit_price_cents)
-        set_money(out.total_excl_tax, line.total_excl_cents)
-    set_money(message.total_excl_tax, totals.excl_cents)
-    set_money(message.total_tax, totals.tax_cents)
-    set_money(message.total_incl_tax, totals.incl_cents)
+    fill_priced_lines(message.lines, doc.lines)
+    set_totals(message, totals)
     set_money(message.remaining, doc.remaining_cents)
     message.paid = doc.paid
     message.due_date = _day(doc.due_date)

@@ -130,16 +130,21 @@ def load_outcomes(outcomes) -> list[LoadOutcome]:
 
 
 def order_line(line: OrderLine) -> pb.OrderLine:
-    return pb.OrderLine(
-        id=line.id,
-        beneficiary_id=line.beneficiary_id,
-        employee_number=line.employee_number,
-        beneficiary_name=line.beneficiary_name,
-        new_card=line.new_card,
-        load_amount_cents=line.load_amount_cents,
-        load_status=LOAD_STATUS[line.load_status],
-        load_error=line.load_error,
-    )
+    message = pb.OrderLine()
+    fill_order_line(message, line)
+    return message
+
+
+def fill_order_line(message: pb.OrderLine, line: OrderLine) -> None:
+    """Writes the line into `message` (e.g. an order's `lines.add()`: no copy)."""
+    message.id = line.id
+    message.beneficiary_id = line.beneficiary_id
+    message.employee_number = line.employee_number
+    message.beneficiary_name = line.beneficiary_name
+    message.new_card = line.new_card
+    message.load_amount_cents = line.load_amount_cents
+    message.load_status = LOAD_STATUS[line.load_status]
+    message.load_error = line.load_error
 
 
 def order(found: Order | OrderView) -> pb.Order:
@@ -161,16 +166,7 @@ def fill_order(message: pb.Order, found: Order | OrderView) -> None:
     message.delivery_point_id = order.delivery_point_id
     add_line = message.lines.add
     for line in view.lines:
-        add_line(
-            id=line.id,
-            beneficiary_id=line.beneficiary_id,
-            employee_number=line.employee_number,
-            beneficiary_name=line.beneficiary_name,
-            new_card=line.new_card,
-            load_amount_cents=line.load_amount_cents,
-            load_status=LOAD_STATUS[line.load_status],
-            load_error=line.load_error,
-        )
+        fill_order_line(add_line(), line)
     message.line_count = totals.count
     # The lines' positions run from 0: the next page starts after those shown.
     message.next_lines_page_token = encode_token(len(view.lines)) if view.more_lines else ""

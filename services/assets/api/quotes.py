@@ -7,7 +7,7 @@ from google.api import httpbody_pb2
 
 from portal.assets.v1 import assets_pb2 as pb
 from portal_runtime.auth import current_principal
-from portal_runtime.protos import set_money, set_timestamp
+from portal_runtime.protos import fill_priced_lines, set_timestamp, set_totals
 from services.assets.domain.quotes import LineInput, QuoteStatus
 from services.assets.usecases import quotes
 from services.assets.usecases.common import Deps
@@ -49,14 +49,8 @@ def fill_quote(message: pb.Quote, view: QuoteView, *, with_entity: bool = False)
     message.number = found.number
     message.status = pb.QuoteStatus.Value(_STATUS_PREFIX + view.status.value)
     message.title = found.title
-    add_line = message.lines.add
-    for line in found.lines:
-        out = add_line(label=line.label, quantity=line.quantity, vat_rate_bp=line.vat_rate_bp)
-        set_money(out.unit_price_excl_tax, line.unit_price_cents)
-        set_money(out.total_excl_tax, line.total_excl_cents)
-    set_money(message.total_excl_tax, totals.excl_cents)
-    set_money(message.total_tax, totals.tax_cents)
-    set_money(message.total_incl_tax, totals.incl_cents)
+    fill_priced_lines(message.lines, found.lines)
+    set_totals(message, totals)
     message.valid_until = found.valid_until.isoformat()
     message.service_request_id = found.service_request_id
     message.equipment_id = found.equipment_id
